@@ -1,0 +1,4 @@
+//! One module per subcommand: each turns its parsed arguments into work.
+
+pub mod completions;
+pub mod new;

@@ -1,0 +1,90 @@
+//! The project's git repository: `git init` on branch main and a first commit, through
+//! git2's typed API (no shell, so no user value can become a git option).
+
+use std::path::{Path, PathBuf};
+
+use git2::{IndexAddOption, Repository, RepositoryInitOptions, Signature};
+
+use crate::error::Error;
+
+/// Used when the user has no git identity configured; the report says how to fix it.
+const FALLBACK_NAME: &str = "scaffold";
+const FALLBACK_EMAIL: &str = "scaffold@localhost";
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FirstCommit {
+    pub id: String,
+    /// True when the user's git identity was missing and the fallback was used.
+    pub used_fallback_identity: bool,
+}
+
+/// The work tree of the repository `destination` would land in, if any: a project
+/// inside an existing repository must not get a nested one.
+pub fn enclosing_repository(destination: &Path) -> Option<PathBuf> {
+    let existing = destination.ancestors().find(|dir| dir.is_dir())?;
+    let repository = Repository::discover(existing).ok()?;
+    repository.workdir().map(Path::to_path_buf)
+}
+
+/// Initialises a repository in `dir` on branch main and commits every file. Staging
+/// honours the project's .gitignore and .gitattributes.
+pub fn init_and_commit(dir: &Path, message: &str) -> Result<FirstCommit, Error> {
+    let mut options = RepositoryInitOptions::new();
+    options.initial_head("main");
+    let repository =
+        Repository::init_opts(dir, &options).map_err(Error::git("initialise the repository"))?;
+    let mut index = repository.index().map_err(Error::git("open the index"))?;
+    index
+        .add_all(["*"], IndexAddOption::DEFAULT, None)
+        .map_err(Error::git("stage the files"))?;
+    index.write().map_err(Error::git("write the index"))?;
+    let tree_id = index.write_tree().map_err(Error::git("write the tree"))?;
+    let tree = repository
+        .find_tree(tree_id)
+        .map_err(Error::git("read the tree"))?;
+    let (signature, used_fallback_identity) = match repository.signature() {
+        Ok(signature) => (signature, false),
+        Err(_) => (
+            Signature::now(FALLBACK_NAME, FALLBACK_EMAIL).map_err(Error::git("sign the commit"))?,
+            true,
+        ),
+    };
+    let id = repository
+        .commit(Some("HEAD"), &signature, &signature, message, &tree, &[])
+        .map_err(Error::git("make the first commit"))?;
+    Ok(FirstCommit {
+        id: id.to_string(),
+        used_fallback_identity,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn commits_every_file_on_main() {
+        let temp = tempfile::tempdir().unwrap();
+        std::fs::write(temp.path().join("go.mod"), "module x\n").unwrap();
+        std::fs::write(temp.path().join(".gitignore"), "/bin/\n").unwrap();
+        std::fs::create_dir(temp.path().join("bin")).unwrap();
+        std::fs::write(temp.path().join("bin/x"), "binary").unwrap();
+        let commit = init_and_commit(temp.path(), "first").unwrap();
+        let repository = Repository::open(temp.path()).unwrap();
+        let head = repository.head().unwrap();
+        assert_eq!(head.shorthand(), Some("main"));
+        let tree = head.peel_to_commit().unwrap().tree().unwrap();
+        assert_eq!(commit.id, head.target().unwrap().to_string());
+        let names: Vec<_> = tree.iter().map(|e| e.name().unwrap().to_string()).collect();
+        assert_eq!(names, [".gitignore", "go.mod"]);
+    }
+
+    #[test]
+    fn finds_an_enclosing_repository_from_a_missing_destination() {
+        let temp = tempfile::tempdir().unwrap();
+        Repository::init(temp.path()).unwrap();
+        let inside = temp.path().join("services/new");
+        let found = enclosing_repository(&inside).unwrap();
+        assert_eq!(found.canonicalize().unwrap(), temp.path().canonicalize().unwrap());
+    }
+}

@@ -1,0 +1,40 @@
+//! scaffold: create a Go service that builds and runs in Docker the first time, on
+//! Windows as well as Linux and macOS.
+//!
+//! The flow is always: parse arguments (`cli`), validate answers (`answers`, `prompt`),
+//! render templates in memory (`template_set`, `render`, `context`), then act on disk
+//! (`destination`, `staging`, `git`). Only `report` prints.
+
+#![deny(clippy::print_stdout, clippy::print_stderr)]
+
+pub mod answers;
+pub mod cli;
+pub mod commands;
+pub mod context;
+pub mod destination;
+pub mod error;
+pub mod exit_status;
+pub mod git;
+pub mod host;
+pub mod interrupt;
+pub mod manifest;
+pub mod prompt;
+pub mod render;
+pub mod report;
+pub mod staging;
+pub mod template_set;
+
+pub use error::Error;
+pub use exit_status::ExitStatus;
+
+use cli::{Cli, Command};
+use report::Reporter;
+
+/// Runs one parsed command line.
+pub fn run(cli: &Cli, reporter: &Reporter) -> Result<ExitStatus, Error> {
+    interrupt::install();
+    match &cli.command {
+        Command::New(args) => commands::new::run(args, reporter),
+        Command::Completions { shell } => Ok(commands::completions::run(*shell)),
+    }
+}
