@@ -7,6 +7,8 @@ use clap::{Args, Parser, Subcommand};
 use clap_complete::Shell;
 
 use crate::answers::{GivenAnswers, GoProxy, GoVersion, ModulePath, Port, ProjectName, Runtime};
+use crate::template_source::TemplateSource;
+use crate::variables::parse_assignment;
 
 const EXAMPLES: &str = "\
 Examples:
@@ -15,6 +17,8 @@ Examples:
   scaffold new orders --runtime alpine --no-redis --port 9000 --yes
   scaffold new orders --module github.com/acme/orders --goproxy https://goproxy.cn,direct --yes
   scaffold new orders --dry-run --yes            list the files, write nothing
+  scaffold new orders --templates https://git.example.com/platform/templates.git#v2 --set team=payments --yes
+  scaffold new --answers answers.toml --yes      answers from a file (automation)
   scaffold completions bash > /etc/bash_completion.d/scaffold";
 
 /// Create a Go service that builds and runs in Docker the first time, on Windows,
@@ -35,11 +39,40 @@ pub enum Command {
     /// Create a new Go service: code, tests, Dockerfile, compose file, git repository.
     #[command(after_help = EXAMPLES)]
     New(NewArgs),
+    /// Inspect or export the templates projects are made from.
+    #[command(subcommand)]
+    Templates(TemplatesCommand),
     /// Print a shell completion script to standard output.
     Completions {
         /// The shell to complete for.
         #[arg(value_enum)]
         shell: Shell,
+    },
+}
+
+/// Where team templates come from. No code from a template ever runs: templates are
+/// rendered, never executed.
+#[derive(Debug, Clone, Args)]
+pub struct TemplateSourceArgs {
+    /// Team templates laid over the built-in ones: a folder, or a git URL with an
+    /// optional `#REF` and `:SUBFOLDER`, e.g. https://git.example.com/t.git#v2:go
+    /// [default: `templates` in scaffold.toml].
+    #[arg(long, value_name = "SOURCE", env = "SCAFFOLD_TEMPLATES")]
+    pub templates: Option<TemplateSource>,
+
+    /// Fetch a git template source again instead of using the cached copy.
+    #[arg(long)]
+    pub refresh: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TemplatesCommand {
+    /// List every template file and where it comes from (built-in, team, overridden).
+    List(TemplateSourceArgs),
+    /// Write the built-in templates to DIR, as a starting point for a team's own.
+    Export {
+        /// An empty or new folder.
+        dir: PathBuf,
     },
 }
 
@@ -102,6 +135,17 @@ pub struct NewArgs {
     /// Print the files that would be written and write nothing.
     #[arg(long)]
     pub dry_run: bool,
+
+    #[command(flatten)]
+    pub source: TemplateSourceArgs,
+
+    /// A value for a variable the team templates declare (repeatable).
+    #[arg(long = "set", value_name = "KEY=VALUE", value_parser = parse_assignment)]
+    pub set: Vec<(String, String)>,
+
+    /// Read answers from a TOML file (as written to .scaffold/answers.toml); flags win.
+    #[arg(long, value_name = "FILE")]
+    pub answers: Option<PathBuf>,
 }
 
 impl NewArgs {

@@ -1,10 +1,14 @@
 //! The values templates see. Everything computed lives here, in Rust, so templates stay
 //! small: a template asks for `runtime_image`, it does not work it out.
 
+use std::collections::BTreeMap;
+
 use tera::Context;
 
 use crate::answers::Answers;
+use crate::error::Error;
 use crate::host::WslSuggestion;
+use crate::manifest::TeamDefaults;
 
 /// The user id the service runs as: distroless's `nonroot`, used numerically so
 /// Kubernetes' runAsNonRoot can check it and bind mounts can be chowned to it.
@@ -12,6 +16,25 @@ pub const SERVICE_UID: u32 = 65532;
 
 /// The redis image of the compose file, pinned to a major version.
 pub const REDIS_IMAGE: &str = "redis:7-alpine";
+
+/// The names the built-in context defines; a team variable may not take one.
+pub const BUILTIN_VARIABLES: &[&str] = &[
+    "name",
+    "module",
+    "go_version",
+    "go_image",
+    "port",
+    "runtime",
+    "runtime_image",
+    "redis",
+    "redis_image",
+    "goproxy",
+    "uid",
+    "wsl_memory_gb",
+    "wsl_processors",
+    "wsl_swap_gb",
+    "scaffold_version",
+];
 
 pub fn template_context(answers: &Answers, wsl: WslSuggestion) -> Context {
     let mut context = Context::new();
@@ -31,4 +54,74 @@ pub fn template_context(answers: &Answers, wsl: WslSuggestion) -> Context {
     context.insert("wsl_swap_gb", &wsl.swap_gb);
     context.insert("scaffold_version", env!("CARGO_PKG_VERSION"));
     context
+}
+
+/// Adds a team's extra variables and image overrides (e.g. a registry mirror).
+pub fn with_team_values(
+    mut context: Context,
+    variables: &BTreeMap<String, String>,
+    team: &TeamDefaults,
+) -> Result<Context, Error> {
+    for (name, value) in variables {
+        context.insert(name.as_str(), value);
+    }
+    let images = [
+        ("go_image", &team.go_image),
+        ("runtime_image", &team.runtime_image),
+        ("redis_image", &team.redis_image),
+    ];
+    for (key, image) in images {
+        if let Some(image) = image {
+            check_image_reference(key, image)?;
+            context.insert(key, image);
+        }
+    }
+    Ok(context)
+}
+
+/// An image reference lands in a Dockerfile FROM line: refuse what would break it.
+fn check_image_reference(key: &str, image: &str) -> Result<(), Error> {
+    let valid = !image.is_empty()
+        && !image.starts_with('-')
+        && image
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "./:_-@${}".contains(c));
+    if !valid {
+        return Err(Error::InvalidAnswer(format!(
+            "team template [defaults]: {key} `{image}` is not an image reference such as `registry.example.com/golang:1.27-alpine`"
+        )));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::answers::{Fill, GivenAnswers};
+    use crate::host::{HostResources, WslSuggestion};
+
+    #[test]
+    fn the_builtin_list_names_every_context_variable() {
+        let answers = GivenAnswers {
+            name: Some("demo".parse().unwrap()),
+            ..Default::default()
+        }
+        .complete(&mut Fill::Defaults, &crate::answers::Defaults::default())
+        .unwrap();
+        let wsl = WslSuggestion::for_host(HostResources {
+            memory_gib: 8,
+            cores: 4,
+        });
+        let context = template_context(&answers, wsl).into_json();
+        let mut keys: Vec<&str> = context
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        let mut listed = BUILTIN_VARIABLES.to_vec();
+        keys.sort();
+        listed.sort();
+        assert_eq!(keys, listed);
+    }
 }

@@ -77,7 +77,10 @@ mod tests {
         let temp = tempfile::tempdir().unwrap();
         let missing = temp.path().join("new");
         assert_eq!(check(&missing, &[], false).unwrap(), Destination::Missing);
-        assert_eq!(check(temp.path(), &[], false).unwrap(), Destination::Existing);
+        assert_eq!(
+            check(temp.path(), &[], false).unwrap(),
+            Destination::Existing
+        );
     }
 
     #[test]

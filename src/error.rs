@@ -13,10 +13,10 @@ pub enum Error {
     InvalidAnswer(String),
 
     #[error("{what} is missing and there is no terminal to ask for it: {fix}")]
-    MissingAnswer {
-        what: &'static str,
-        fix: &'static str,
-    },
+    MissingAnswer { what: String, fix: String },
+
+    #[error("config file `{}`: {message}", path.display())]
+    Config { path: PathBuf, message: String },
 
     #[error("`{}` exists and is not a folder: choose another --dir", path.display())]
     DestinationIsAFile { path: PathBuf },
@@ -40,6 +40,12 @@ pub enum Error {
         path.display()
     )]
     OutsideDestination { path: PathBuf },
+
+    #[error("templates from `{url}`: {message}")]
+    TemplateFetch { url: String, message: String },
+
+    #[error("template path `{path}` {reason}; nothing was written")]
+    UnsafeTemplatePath { path: String, reason: String },
 
     #[error("template `{file}`: {message}")]
     Template { file: String, message: String },
@@ -69,14 +75,18 @@ impl Error {
         match self {
             Error::InvalidAnswer(_)
             | Error::MissingAnswer { .. }
+            | Error::Config { .. }
             | Error::DestinationIsAFile { .. }
             | Error::DestinationNotEmpty { .. }
             | Error::WouldOverwrite { .. }
-            | Error::OutsideDestination { .. } => ExitStatus::Usage,
+            | Error::OutsideDestination { .. }
+            | Error::UnsafeTemplatePath { .. } => ExitStatus::Usage,
             Error::Interrupted => ExitStatus::Interrupted,
-            Error::Template { .. } | Error::Io { .. } | Error::Git { .. } | Error::Prompt(_) => {
-                ExitStatus::Failure
-            }
+            Error::Template { .. }
+            | Error::TemplateFetch { .. }
+            | Error::Io { .. }
+            | Error::Git { .. }
+            | Error::Prompt(_) => ExitStatus::Failure,
         }
     }
 

@@ -85,6 +85,9 @@ mod tests {
         Repository::init(temp.path()).unwrap();
         let inside = temp.path().join("services/new");
         let found = enclosing_repository(&inside).unwrap();
-        assert_eq!(found.canonicalize().unwrap(), temp.path().canonicalize().unwrap());
+        assert_eq!(
+            found.canonicalize().unwrap(),
+            temp.path().canonicalize().unwrap()
+        );
     }
 }

@@ -35,8 +35,14 @@ impl WslSuggestion {
     /// Half the memory (Go builds need 2 GB or more; more than 16 rarely helps) and all
     /// cores but one, so Windows stays responsive while `go build` runs in parallel.
     pub fn for_host(host: HostResources) -> Self {
-        let memory_gb = (host.memory_gib / 2).clamp(2, 16).min(host.memory_gib.max(2));
-        let processors = if host.cores > 2 { host.cores - 1 } else { host.cores.max(1) };
+        let memory_gb = (host.memory_gib / 2)
+            .clamp(2, 16)
+            .min(host.memory_gib.max(2));
+        let processors = if host.cores > 2 {
+            host.cores - 1
+        } else {
+            host.cores.max(1)
+        };
         let swap_gb = (memory_gb / 4).clamp(1, 8);
         WslSuggestion {
             memory_gb,
@@ -56,12 +62,18 @@ mod tests {
             memory_gib: 16,
             cores: 8,
         });
-        assert_eq!((laptop.memory_gb, laptop.processors, laptop.swap_gb), (8, 7, 2));
+        assert_eq!(
+            (laptop.memory_gb, laptop.processors, laptop.swap_gb),
+            (8, 7, 2)
+        );
         let small = WslSuggestion::for_host(HostResources {
             memory_gib: 4,
             cores: 2,
         });
-        assert_eq!((small.memory_gb, small.processors, small.swap_gb), (2, 2, 1));
+        assert_eq!(
+            (small.memory_gb, small.processors, small.swap_gb),
+            (2, 2, 1)
+        );
         let big = WslSuggestion::for_host(HostResources {
             memory_gib: 128,
             cores: 32,

@@ -8,8 +8,10 @@
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
 pub mod answers;
+pub mod answers_file;
 pub mod cli;
 pub mod commands;
+pub mod config;
 pub mod context;
 pub mod destination;
 pub mod error;
@@ -22,7 +24,11 @@ pub mod prompt;
 pub mod render;
 pub mod report;
 pub mod staging;
+pub mod template_git;
+pub mod template_loader;
 pub mod template_set;
+pub mod template_source;
+pub mod variables;
 
 pub use error::Error;
 pub use exit_status::ExitStatus;
@@ -35,6 +41,7 @@ pub fn run(cli: &Cli, reporter: &Reporter) -> Result<ExitStatus, Error> {
     interrupt::install();
     match &cli.command {
         Command::New(args) => commands::new::run(args, reporter),
+        Command::Templates(command) => commands::templates::run(command, reporter),
         Command::Completions { shell } => Ok(commands::completions::run(*shell)),
     }
 }

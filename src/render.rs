@@ -2,12 +2,11 @@
 //! writing is `staging`'s job.
 
 use std::collections::BTreeMap;
-use std::path::{Component, Path};
 
 use tera::{Context, Tera};
 
 use crate::error::Error;
-use crate::template_set::{TemplateSet, TEMPLATE_SUFFIX};
+use crate::template_set::{check_template_path, TemplateSet, BUILTIN_PREFIX, TEMPLATE_SUFFIX};
 
 /// One file of the new project.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -44,21 +43,27 @@ pub fn render(set: &TemplateSet, context: &Context) -> Result<Vec<RenderedFile>,
 }
 
 /// One Tera instance holding every template, so `{% extends %}` and `{% include %}`
-/// can refer to each other by path.
+/// can refer to each other by path, and to the built-in ones as `builtin/PATH`.
 fn compile(set: &TemplateSet) -> Result<Tera, Error> {
     let mut tera = Tera::default();
     tera.autoescape_on(vec![]);
     let mut sources = Vec::new();
+    for base in set.bases.iter().filter(|f| f.is_template()) {
+        sources.push((format!("{BUILTIN_PREFIX}{}", base.path), utf8(base)?));
+    }
     for file in set.files.iter().filter(|f| f.is_template()) {
-        let text = std::str::from_utf8(&file.contents).map_err(|_| Error::Template {
-            file: file.path.clone(),
-            message: "is not UTF-8 text: only text files can carry the .tera suffix".into(),
-        })?;
-        sources.push((file.path.as_str(), text));
+        sources.push((file.path.clone(), utf8(file)?));
     }
     tera.add_raw_templates(sources)
         .map_err(|error| template_error("(template set)", &error))?;
     Ok(tera)
+}
+
+fn utf8(file: &crate::template_set::TemplateFile) -> Result<&str, Error> {
+    std::str::from_utf8(&file.contents).map_err(|_| Error::Template {
+        file: file.path.clone(),
+        message: "is not UTF-8 text: only text files can carry the .tera suffix".into(),
+    })
 }
 
 fn condition_holds(set: &TemplateSet, path: &str, context: &Context) -> Result<bool, Error> {
@@ -85,17 +90,10 @@ fn render_path(template_path: &str, context: &Context) -> Result<String, Error> 
     } else {
         path.to_string()
     };
-    let inside = !path.is_empty()
-        && Path::new(&path)
-            .components()
-            .all(|c| matches!(c, Component::Normal(_)))
-        && !path.contains('\\');
-    if !inside {
-        return Err(Error::Template {
-            file: template_path.to_string(),
-            message: format!("renders to `{path}`, which is outside the project"),
-        });
-    }
+    check_template_path(&path).map_err(|_| Error::UnsafeTemplatePath {
+        path: template_path.to_string(),
+        reason: format!("renders to `{path}`, which is not a plain path inside the project"),
+    })?;
     Ok(path)
 }
 
@@ -166,6 +164,8 @@ mod tests {
                 })
                 .collect(),
             manifest: Manifest::default(),
+            bases: Vec::new(),
+            dropped: Vec::new(),
         }
     }
 
@@ -192,7 +192,10 @@ mod tests {
     fn undefined_variables_fail_with_the_file_name() {
         let error = render(&set(&[("x.tera", "{{ nope }}")]), &context()).unwrap_err();
         let message = error.to_string();
-        assert!(message.contains("x.tera") && message.contains("nope"), "{message}");
+        assert!(
+            message.contains("x.tera") && message.contains("nope"),
+            "{message}"
+        );
     }
 
     #[test]
@@ -202,7 +205,7 @@ mod tests {
         let mut escape = context();
         escape.insert("name", "..");
         let error = render(&set(&[("{{ name }}/x", "")]), &escape).unwrap_err();
-        assert!(error.to_string().contains("outside the project"), "{error}");
+        assert!(error.to_string().contains("not a plain path"), "{error}");
     }
 
     #[test]

@@ -69,7 +69,11 @@ impl Staged {
 }
 
 /// Writes `files` into a new staging folder for `destination`.
-pub fn stage(destination: &Path, state: &Destination, files: &[RenderedFile]) -> Result<Staged, Error> {
+pub fn stage(
+    destination: &Path,
+    state: &Destination,
+    files: &[RenderedFile],
+) -> Result<Staged, Error> {
     let (home, created_ancestors) = match state {
         Destination::Existing => (destination.to_path_buf(), CreatedDirs::default()),
         Destination::Missing => {
@@ -217,7 +221,10 @@ mod tests {
         fs::write(temp.path().join("notes.txt"), "mine").unwrap();
         let staged = stage(temp.path(), &Destination::Existing, &files()).unwrap();
         staged.publish(temp.path(), &Destination::Existing).unwrap();
-        assert_eq!(fs::read_to_string(temp.path().join("notes.txt")).unwrap(), "mine");
+        assert_eq!(
+            fs::read_to_string(temp.path().join("notes.txt")).unwrap(),
+            "mine"
+        );
         assert!(temp.path().join("cmd/x/main.go").is_file());
         assert_eq!(fs::read_dir(temp.path()).unwrap().count(), 3);
     }
@@ -230,9 +237,14 @@ mod tests {
         // Appears after the check, before the move.
         fs::create_dir_all(temp.path().join("cmd/x")).unwrap();
         fs::write(temp.path().join("cmd/x/main.go"), "theirs").unwrap();
-        let error = staged.publish(temp.path(), &Destination::Existing).unwrap_err();
+        let error = staged
+            .publish(temp.path(), &Destination::Existing)
+            .unwrap_err();
         assert!(matches!(error, Error::WouldOverwrite { .. }), "{error}");
-        assert_eq!(fs::read_to_string(temp.path().join("cmd/x/main.go")).unwrap(), "theirs");
+        assert_eq!(
+            fs::read_to_string(temp.path().join("cmd/x/main.go")).unwrap(),
+            "theirs"
+        );
         assert!(!temp.path().join("go.mod").exists());
     }
 
@@ -243,7 +255,9 @@ mod tests {
         let outside = tempfile::tempdir().unwrap();
         std::os::unix::fs::symlink(outside.path(), temp.path().join("cmd")).unwrap();
         let staged = stage(temp.path(), &Destination::Existing, &files()).unwrap();
-        let error = staged.publish(temp.path(), &Destination::Existing).unwrap_err();
+        let error = staged
+            .publish(temp.path(), &Destination::Existing)
+            .unwrap_err();
         assert!(matches!(error, Error::OutsideDestination { .. }), "{error}");
         assert_eq!(fs::read_dir(outside.path()).unwrap().count(), 0);
     }

@@ -1,5 +1,13 @@
 //! The set of template files a project is rendered from: the built-in set embedded in
-//! the binary, so `scaffold` works offline and from a single file.
+//! the binary (so scaffold works offline and as a single file), with a team's set laid
+//! over it. A team file at the same path replaces the built-in one; new files are
+//! added; the team's manifest may drop built-in files. Every built-in template also
+//! stays reachable as `builtin/PATH`, so a team template can
+//! `{% extends "builtin/Dockerfile.tera" %}` and override only some blocks.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
 
 use include_dir::{include_dir, Dir};
 
@@ -12,10 +20,26 @@ static BUILTIN: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/templates");
 /// is copied byte for byte, so Go templates or `${{ }}` in CI files pass through untouched.
 pub const TEMPLATE_SUFFIX: &str = ".tera";
 
+/// The prefix under which built-in templates stay reachable for `{% extends %}`.
+pub const BUILTIN_PREFIX: &str = "builtin/";
+
 /// Where a template file came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Origin {
     BuiltIn,
+    Team,
+    /// A team file that replaces the built-in file at the same path.
+    Overridden,
+}
+
+impl Origin {
+    pub fn describe(self) -> &'static str {
+        match self {
+            Origin::BuiltIn => "built-in",
+            Origin::Team => "team",
+            Origin::Overridden => "team (overrides built-in)",
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -36,27 +60,210 @@ impl TemplateFile {
 pub struct TemplateSet {
     pub files: Vec<TemplateFile>,
     pub manifest: Manifest,
+    /// The built-in templates, for `builtin/PATH` in `{% extends %}`.
+    pub bases: Vec<TemplateFile>,
+    /// Built-in files the team's manifest dropped, for `templates list`.
+    pub dropped: Vec<String>,
 }
 
 impl TemplateSet {
     /// The templates compiled into this binary.
     pub fn builtin() -> Result<Self, Error> {
         let mut files = Vec::new();
-        collect(&BUILTIN, &mut files);
-        let manifest = match files.iter().position(|f| f.path == MANIFEST_FILE) {
-            Some(index) => {
-                let file = files.remove(index);
-                let text = String::from_utf8_lossy(&file.contents);
-                Manifest::parse(&text, MANIFEST_FILE)?
-            }
-            None => Manifest::default(),
-        };
+        collect_embedded(&BUILTIN, &mut files);
+        let (files, manifest) = split_manifest(files, "built-in templates")?;
+        Ok(TemplateSet {
+            bases: files.clone(),
+            files,
+            manifest,
+            dropped: Vec::new(),
+        })
+    }
+
+    /// The raw built-in files, manifest included, for `templates export`.
+    pub fn builtin_files() -> Vec<TemplateFile> {
+        let mut files = Vec::new();
+        collect_embedded(&BUILTIN, &mut files);
         files.sort_by(|a, b| a.path.cmp(&b.path));
-        Ok(TemplateSet { files, manifest })
+        files
+    }
+
+    /// This set with a team's files and manifest laid over it.
+    pub fn layered(self, team: Vec<(String, Vec<u8>)>, origin: &str) -> Result<Self, Error> {
+        let mut team_files = Vec::new();
+        for (path, contents) in team {
+            check_template_path(&path)?;
+            team_files.push(TemplateFile {
+                path,
+                contents,
+                origin: Origin::Team,
+            });
+        }
+        let (team_files, team_manifest) =
+            split_manifest(team_files, &format!("{origin}/{MANIFEST_FILE}"))?;
+        let mut by_path: BTreeMap<String, TemplateFile> = self
+            .files
+            .into_iter()
+            .map(|file| (file.path.clone(), file))
+            .collect();
+        let dropped = drop_files(&mut by_path, &team_manifest.drop, origin)?;
+        for mut file in team_files {
+            if by_path.contains_key(&file.path) {
+                file.origin = Origin::Overridden;
+            }
+            by_path.insert(file.path.clone(), file);
+        }
+        let files: Vec<TemplateFile> = by_path.into_values().collect();
+        refuse_case_twins(&files)?;
+        Ok(TemplateSet {
+            files,
+            manifest: self.manifest.layered(team_manifest),
+            bases: self.bases,
+            dropped,
+        })
     }
 }
 
-fn collect(dir: &Dir<'static>, files: &mut Vec<TemplateFile>) {
+/// Reads a team's template folder. Symlinks are followed only when they stay inside
+/// the folder; `.git` is skipped.
+pub fn read_folder(root: &Path) -> Result<Vec<(String, Vec<u8>)>, Error> {
+    let canonical_root = root.canonicalize().map_err(|source| Error::Io {
+        action: "open the template folder",
+        path: root.to_path_buf(),
+        source,
+    })?;
+    if !canonical_root.is_dir() {
+        return Err(Error::Io {
+            action: "open the template folder",
+            path: root.to_path_buf(),
+            source: std::io::Error::other("it is not a folder"),
+        });
+    }
+    let mut files = Vec::new();
+    read_folder_into(&canonical_root, &canonical_root, "", &mut files)?;
+    files.sort();
+    Ok(files)
+}
+
+fn read_folder_into(
+    root: &Path,
+    dir: &Path,
+    prefix: &str,
+    files: &mut Vec<(String, Vec<u8>)>,
+) -> Result<(), Error> {
+    let entries = fs::read_dir(dir).map_err(Error::io("read the template folder", dir))?;
+    for entry in entries {
+        let entry = entry.map_err(Error::io("read the template folder", dir))?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if prefix.is_empty() && name == ".git" {
+            continue;
+        }
+        let relative = format!("{prefix}{name}");
+        let path = inside_root(root, &entry.path(), &relative)?;
+        if path.is_dir() {
+            read_folder_into(root, &path, &format!("{relative}/"), files)?;
+        } else {
+            let contents = fs::read(&path).map_err(Error::io("read the template", &path))?;
+            files.push((relative, contents));
+        }
+    }
+    Ok(())
+}
+
+/// The real path of `path`, which must be inside `root` even after symlinks.
+fn inside_root(root: &Path, path: &Path, relative: &str) -> Result<PathBuf, Error> {
+    let real = path
+        .canonicalize()
+        .map_err(Error::io("follow the template path", path))?;
+    if !real.starts_with(root) {
+        return Err(Error::UnsafeTemplatePath {
+            path: relative.to_string(),
+            reason: format!(
+                "is a symlink to `{}`, outside the template folder",
+                real.display()
+            ),
+        });
+    }
+    Ok(real)
+}
+
+/// A template path must be a plain relative path: no `..`, no root, no drive letter,
+/// no backslash (a separator on Windows only).
+pub fn check_template_path(path: &str) -> Result<(), Error> {
+    let refuse = |reason: &str| {
+        Err(Error::UnsafeTemplatePath {
+            path: path.to_string(),
+            reason: reason.to_string(),
+        })
+    };
+    if path.starts_with('/') {
+        return refuse("is absolute: template paths are relative to the project");
+    }
+    if path.contains('\\') {
+        return refuse("contains `\\`, a path separator on Windows only");
+    }
+    if path.contains(':') {
+        return refuse("contains `:`, which names a drive or stream on Windows");
+    }
+    if path
+        .split('/')
+        .any(|part| part.is_empty() || part == "." || part == "..")
+    {
+        return refuse("has an empty, `.` or `..` part, which could write outside the project");
+    }
+    Ok(())
+}
+
+fn split_manifest(
+    mut files: Vec<TemplateFile>,
+    origin: &str,
+) -> Result<(Vec<TemplateFile>, Manifest), Error> {
+    let manifest = match files.iter().position(|f| f.path == MANIFEST_FILE) {
+        Some(index) => {
+            let file = files.remove(index);
+            Manifest::parse(&String::from_utf8_lossy(&file.contents), origin)?
+        }
+        None => Manifest::default(),
+    };
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok((files, manifest))
+}
+
+fn drop_files(
+    by_path: &mut BTreeMap<String, TemplateFile>,
+    drop: &[String],
+    origin: &str,
+) -> Result<Vec<String>, Error> {
+    for path in drop {
+        if by_path.remove(path).is_none() {
+            return Err(Error::Template {
+                file: format!("{origin}/{MANIFEST_FILE}"),
+                message: format!(
+                    "`drop` names `{path}`, which is not a built-in template (see `scaffold templates list`)"
+                ),
+            });
+        }
+    }
+    Ok(drop.to_vec())
+}
+
+/// Two template paths that differ only in case would be one file on Windows and macOS.
+fn refuse_case_twins(files: &[TemplateFile]) -> Result<(), Error> {
+    let mut seen: BTreeMap<String, &str> = BTreeMap::new();
+    for file in files {
+        if let Some(other) = seen.insert(file.path.to_lowercase(), &file.path) {
+            return Err(Error::UnsafeTemplatePath {
+                path: file.path.clone(),
+                reason: format!(
+                    "differs from `{other}` only in case: they would be one file on Windows and macOS"
+                ),
+            });
+        }
+    }
+    Ok(())
+}
+
+fn collect_embedded(dir: &Dir<'static>, files: &mut Vec<TemplateFile>) {
     for file in dir.files() {
         files.push(TemplateFile {
             path: slash_path(file.path()),
@@ -65,12 +272,12 @@ fn collect(dir: &Dir<'static>, files: &mut Vec<TemplateFile>) {
         });
     }
     for sub in dir.dirs() {
-        collect(sub, files);
+        collect_embedded(sub, files);
     }
 }
 
 /// A relative path with `/` separators whatever the OS.
-fn slash_path(path: &std::path::Path) -> String {
+fn slash_path(path: &Path) -> String {
     path.components()
         .map(|c| c.as_os_str().to_string_lossy())
         .collect::<Vec<_>>()
@@ -81,11 +288,22 @@ fn slash_path(path: &std::path::Path) -> String {
 mod tests {
     use super::*;
 
+    fn team(files: &[(&str, &str)]) -> Vec<(String, Vec<u8>)> {
+        files
+            .iter()
+            .map(|(p, c)| (p.to_string(), c.as_bytes().to_vec()))
+            .collect()
+    }
+
     #[test]
     fn builtin_templates_have_no_carriage_returns() {
         // include_dir embeds bytes as checked out: a CRLF checkout must not leak out.
         for file in TemplateSet::builtin().unwrap().files {
-            assert!(!file.contents.contains(&b'\r'), "{} has CR bytes", file.path);
+            assert!(
+                !file.contents.contains(&b'\r'),
+                "{} has CR bytes",
+                file.path
+            );
         }
     }
 
@@ -98,5 +316,74 @@ mod tests {
                 "{MANIFEST_FILE} names `{path}`, which is not a template"
             );
         }
+    }
+
+    #[test]
+    fn team_files_override_add_and_drop() {
+        let builtin = TemplateSet::builtin().unwrap();
+        let some_builtin = builtin.files[0].path.clone();
+        let manifest = format!("drop = [\"{}\"]", builtin.files[1].path);
+        let set = builtin
+            .layered(
+                team(&[
+                    (&some_builtin, "mine"),
+                    ("extra.txt", "new"),
+                    (MANIFEST_FILE, &manifest),
+                ]),
+                "team",
+            )
+            .unwrap();
+        let origin = |path: &str| set.files.iter().find(|f| f.path == path).map(|f| f.origin);
+        assert_eq!(origin(&some_builtin), Some(Origin::Overridden));
+        assert_eq!(origin("extra.txt"), Some(Origin::Team));
+        assert_eq!(set.dropped.len(), 1);
+        assert_eq!(origin(&set.dropped[0]), None);
+    }
+
+    #[test]
+    fn unsafe_paths_are_refused() {
+        for bad in ["../x", "/etc/passwd", "C:/x", "a\\b", "a//b", "./x"] {
+            let error = TemplateSet::builtin()
+                .unwrap()
+                .layered(team(&[(bad, "")]), "team")
+                .unwrap_err();
+            assert!(
+                matches!(error, Error::UnsafeTemplatePath { .. }),
+                "{bad}: {error}"
+            );
+        }
+    }
+
+    #[test]
+    fn case_twins_are_refused() {
+        let error = TemplateSet::builtin()
+            .unwrap()
+            .layered(team(&[("Notes.md", ""), ("notes.md", "")]), "team")
+            .unwrap_err();
+        assert!(error.to_string().contains("only in case"), "{error}");
+    }
+
+    #[test]
+    fn dropping_an_unknown_file_is_an_error() {
+        let error = TemplateSet::builtin()
+            .unwrap()
+            .layered(team(&[(MANIFEST_FILE, "drop = [\"nope\"]")]), "team")
+            .unwrap_err();
+        assert!(error.to_string().contains("`nope`"), "{error}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn folder_symlinks_pointing_out_are_refused() {
+        let outside = tempfile::tempdir().unwrap();
+        std::fs::write(outside.path().join("secret"), "x").unwrap();
+        let folder = tempfile::tempdir().unwrap();
+        std::fs::write(folder.path().join("ok.txt"), "ok").unwrap();
+        std::os::unix::fs::symlink("ok.txt", folder.path().join("inside")).unwrap();
+        assert_eq!(read_folder(folder.path()).unwrap().len(), 2);
+        std::os::unix::fs::symlink(outside.path().join("secret"), folder.path().join("leak"))
+            .unwrap();
+        let error = read_folder(folder.path()).unwrap_err();
+        assert!(error.to_string().contains("`leak`"), "{error}");
     }
 }

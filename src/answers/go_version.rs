@@ -86,7 +86,10 @@ mod tests {
     fn accepts_minor_and_patch_releases() {
         assert_eq!("1.27".parse::<GoVersion>().unwrap().to_string(), "1.27");
         assert_eq!("1.26.2".parse::<GoVersion>().unwrap().to_string(), "1.26.2");
-        assert_eq!("go1.25.0".parse::<GoVersion>().unwrap().to_string(), "1.25.0");
+        assert_eq!(
+            "go1.25.0".parse::<GoVersion>().unwrap().to_string(),
+            "1.25.0"
+        );
     }
 
     #[test]
@@ -97,7 +100,9 @@ mod tests {
 
     #[test]
     fn rejects_other_forms() {
-        for bad in ["", "1", "2.0", "1.x", "1.22.", "1.22.3.4", "1.022", "latest", "1.20"] {
+        for bad in [
+            "", "1", "2.0", "1.x", "1.22.", "1.22.3.4", "1.022", "latest", "1.20",
+        ] {
             assert!(bad.parse::<GoVersion>().is_err(), "{bad:?} was accepted");
         }
         assert!("1.20".parse::<GoVersion>().unwrap_err().contains("too old"));

@@ -60,14 +60,25 @@ mod tests {
 
     #[test]
     fn accepts_go_proxy_lists() {
-        for ok in [DEFAULT_GOPROXY, "https://goproxy.cn,direct", "off", "https://a|https://b,direct"] {
+        for ok in [
+            DEFAULT_GOPROXY,
+            "https://goproxy.cn,direct",
+            "off",
+            "https://a|https://b,direct",
+        ] {
             assert!(ok.parse::<GoProxy>().is_ok(), "{ok}");
         }
     }
 
     #[test]
     fn rejects_entries_that_are_not_proxies() {
-        for bad in ["", "proxy.golang.org", "https://", "https://a,,direct", "https://a b"] {
+        for bad in [
+            "",
+            "proxy.golang.org",
+            "https://",
+            "https://a,,direct",
+            "https://a b",
+        ] {
             assert!(bad.parse::<GoProxy>().is_err(), "{bad:?} was accepted");
         }
     }

@@ -16,12 +16,76 @@ pub use name::ProjectName;
 pub use port::{Port, DEFAULT_PORT};
 pub use runtime::Runtime;
 
+use std::collections::BTreeMap;
 use std::str::FromStr;
 
+use clap::ValueEnum;
+
 use crate::error::Error;
+use crate::manifest::TeamDefaults;
+use crate::variables::Variable;
 
 /// The module prefix used when neither `--module` nor a configured prefix says otherwise.
 pub const DEFAULT_MODULE_PREFIX: &str = "example.com";
+
+/// The defaults offered for missing answers: scaffold's own, changed by a team's
+/// manifest and the user's configured module prefix.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Defaults {
+    pub module_prefix: String,
+    pub go_version: GoVersion,
+    pub port: Port,
+    pub runtime: Runtime,
+    pub redis: bool,
+    pub goproxy: GoProxy,
+}
+
+impl Default for Defaults {
+    fn default() -> Self {
+        Defaults {
+            module_prefix: DEFAULT_MODULE_PREFIX.to_string(),
+            go_version: GoVersion::default(),
+            port: Port::default(),
+            runtime: Runtime::default(),
+            redis: true,
+            goproxy: GoProxy::default(),
+        }
+    }
+}
+
+impl Defaults {
+    /// scaffold's defaults, then the team's, then the user's module prefix. Each value
+    /// is validated like the flag it stands for.
+    pub fn layered(team: &TeamDefaults, user_module_prefix: Option<&str>) -> Result<Self, Error> {
+        let invalid =
+            |message: String| Error::InvalidAnswer(format!("team template [defaults]: {message}"));
+        let mut defaults = Defaults::default();
+        if let Some(prefix) = user_module_prefix.or(team.module_prefix.as_deref()) {
+            ModulePath::with_prefix(prefix, "x").map_err(invalid)?;
+            defaults.module_prefix = prefix.to_string();
+        }
+        if let Some(version) = &team.go_version {
+            defaults.go_version = version.parse().map_err(invalid)?;
+        }
+        if let Some(port) = team.port {
+            defaults.port = port.to_string().parse().map_err(invalid)?;
+        }
+        if let Some(runtime) = &team.runtime {
+            defaults.runtime = Runtime::from_str(runtime, true).map_err(|_| {
+                invalid(format!(
+                    "runtime `{runtime}` is not distroless, alpine or scratch"
+                ))
+            })?;
+        }
+        if let Some(redis) = team.redis {
+            defaults.redis = redis;
+        }
+        if let Some(goproxy) = &team.goproxy {
+            defaults.goproxy = goproxy.parse().map_err(invalid)?;
+        }
+        Ok(defaults)
+    }
+}
 
 /// Every answer, validated.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -71,51 +135,76 @@ pub enum Fill<'a> {
 }
 
 impl GivenAnswers {
-    /// Completes the answers: asks for what is missing, or takes defaults.
-    pub fn complete(self, fill: Fill<'_>, module_prefix: &str) -> Result<Answers, Error> {
-        match fill {
-            Fill::Ask(ask) => self.ask_missing(ask, module_prefix),
-            Fill::Defaults => self.with_defaults(module_prefix),
+    /// These answers, with any missing one taken from `other` (flags over a file).
+    pub fn or(self, other: GivenAnswers) -> GivenAnswers {
+        GivenAnswers {
+            name: self.name.or(other.name),
+            module: self.module.or(other.module),
+            go_version: self.go_version.or(other.go_version),
+            port: self.port.or(other.port),
+            runtime: self.runtime.or(other.runtime),
+            redis: self.redis.or(other.redis),
+            goproxy: self.goproxy.or(other.goproxy),
         }
     }
 
-    fn with_defaults(self, module_prefix: &str) -> Result<Answers, Error> {
-        let name = self.name.ok_or(Error::MissingAnswer {
-            what: "the project name",
-            fix: "pass it as the first argument, e.g. `scaffold new my-service --yes`",
+    /// Completes the answers: asks for what is missing, or takes defaults.
+    pub fn complete(self, fill: &mut Fill<'_>, defaults: &Defaults) -> Result<Answers, Error> {
+        match fill {
+            Fill::Ask(ask) => self.ask_missing(*ask, defaults),
+            Fill::Defaults => self.with_defaults(defaults),
+        }
+    }
+
+    fn with_defaults(self, defaults: &Defaults) -> Result<Answers, Error> {
+        let name = self.name.ok_or_else(|| Error::MissingAnswer {
+            what: "the project name".into(),
+            fix: "pass it as the first argument, e.g. `scaffold new my-service --yes`".into(),
         })?;
         let module = match self.module {
             Some(module) => module,
-            None => ModulePath::with_prefix(module_prefix, name.as_str())
+            None => ModulePath::with_prefix(&defaults.module_prefix, name.as_str())
                 .map_err(Error::InvalidAnswer)?,
         };
         Ok(Answers {
             module,
             name,
-            go_version: self.go_version.unwrap_or_default(),
-            port: self.port.unwrap_or_default(),
-            runtime: self.runtime.unwrap_or_default(),
-            redis: self.redis.unwrap_or(true),
-            goproxy: self.goproxy.unwrap_or_default(),
+            go_version: self.go_version.unwrap_or(defaults.go_version.clone()),
+            port: self.port.unwrap_or(defaults.port),
+            runtime: self.runtime.unwrap_or(defaults.runtime),
+            redis: self.redis.unwrap_or(defaults.redis),
+            goproxy: self.goproxy.unwrap_or(defaults.goproxy.clone()),
         })
     }
 
-    fn ask_missing(self, ask: &mut dyn Ask, module_prefix: &str) -> Result<Answers, Error> {
+    fn ask_missing(self, ask: &mut dyn Ask, defaults: &Defaults) -> Result<Answers, Error> {
         let name: ProjectName = given_or_ask(self.name, ask, "Project name", None)?;
-        let default_module = format!("{}/{name}", module_prefix.trim_end_matches('/'));
+        let default_module = format!("{}/{name}", defaults.module_prefix.trim_end_matches('/'));
         let module = given_or_ask(self.module, ask, "Go module path", Some(&default_module))?;
-        let go_version =
-            given_or_ask(self.go_version, ask, "Go version", Some(DEFAULT_GO_VERSION))?;
-        let port = given_or_ask(self.port, ask, "Port", Some(&DEFAULT_PORT.to_string()))?;
+        let go_version = given_or_ask(
+            self.go_version,
+            ask,
+            "Go version",
+            Some(&defaults.go_version.to_string()),
+        )?;
+        let port = given_or_ask(self.port, ask, "Port", Some(&defaults.port.to_string()))?;
         let runtime = match self.runtime {
             Some(runtime) => runtime,
-            None => ask_runtime(ask)?,
+            None => ask_runtime(ask, defaults.runtime)?,
         };
         let redis = match self.redis {
             Some(redis) => redis,
-            None => ask.confirm("Add redis (compose service and /readyz check)?", true)?,
+            None => ask.confirm(
+                "Add redis (compose service and /readyz check)?",
+                defaults.redis,
+            )?,
         };
-        let goproxy = given_or_ask(self.goproxy, ask, "GOPROXY", Some(DEFAULT_GOPROXY))?;
+        let goproxy = given_or_ask(
+            self.goproxy,
+            ask,
+            "GOPROXY",
+            Some(defaults.goproxy.as_str()),
+        )?;
         Ok(Answers {
             name,
             module,
@@ -146,14 +235,54 @@ where
     text.parse().map_err(Error::InvalidAnswer)
 }
 
-fn ask_runtime(ask: &mut dyn Ask) -> Result<Runtime, Error> {
+fn ask_runtime(ask: &mut dyn Ask, default: Runtime) -> Result<Runtime, Error> {
     let choices: Vec<&str> = Runtime::ALL.iter().map(|r| r.summary()).collect();
-    let default = Runtime::ALL
-        .iter()
-        .position(|r| *r == Runtime::default())
-        .unwrap_or(0);
+    let default = Runtime::ALL.iter().position(|r| *r == default).unwrap_or(0);
     let index = ask.choose("Runtime image", &choices, default)?;
     Ok(Runtime::ALL[index])
+}
+
+/// Values for a team's extra variables: given ones (already checked), then asked for
+/// or defaulted. A variable without a default needs `--set` when nobody can be asked.
+pub fn complete_variables(
+    variables: &[Variable],
+    mut given: BTreeMap<String, String>,
+    fill: &mut Fill<'_>,
+) -> Result<BTreeMap<String, String>, Error> {
+    let mut values = BTreeMap::new();
+    for variable in variables {
+        let value = match given.remove(&variable.name) {
+            Some(value) => value,
+            None => match fill {
+                Fill::Ask(ask) => ask_variable(*ask, variable)?,
+                Fill::Defaults => variable
+                    .default
+                    .clone()
+                    .ok_or_else(|| Error::MissingAnswer {
+                        what: format!("the template variable `{}`", variable.name),
+                        fix: format!("pass `--set {}=VALUE`", variable.name),
+                    })?,
+            },
+        };
+        values.insert(variable.name.clone(), value);
+    }
+    Ok(values)
+}
+
+fn ask_variable(ask: &mut dyn Ask, variable: &Variable) -> Result<String, Error> {
+    if variable.choices.is_empty() {
+        return ask.text(&variable.prompt, variable.default.as_deref(), &|text| {
+            variable.check(text)
+        });
+    }
+    let choices: Vec<&str> = variable.choices.iter().map(String::as_str).collect();
+    let default = variable
+        .default
+        .as_ref()
+        .and_then(|d| variable.choices.iter().position(|c| c == d))
+        .unwrap_or(0);
+    let index = ask.choose(&variable.prompt, &choices, default)?;
+    Ok(variable.choices[index].clone())
 }
 
 #[cfg(test)]
@@ -172,7 +301,11 @@ mod tests {
         ) -> Result<String, Error> {
             loop {
                 let reply = self.0.remove(0);
-                let reply = if reply.is_empty() { default.unwrap_or("") } else { reply };
+                let reply = if reply.is_empty() {
+                    default.unwrap_or("")
+                } else {
+                    reply
+                };
                 if validate(reply).is_ok() {
                     return Ok(reply.to_string());
                 }
@@ -184,14 +317,18 @@ mod tests {
         }
         fn confirm(&mut self, _: &str, default: bool) -> Result<bool, Error> {
             let reply = self.0.remove(0);
-            Ok(if reply.is_empty() { default } else { reply == "y" })
+            Ok(if reply.is_empty() {
+                default
+            } else {
+                reply == "y"
+            })
         }
     }
 
     #[test]
     fn defaults_need_a_name() {
         let error = GivenAnswers::default()
-            .complete(Fill::Defaults, DEFAULT_MODULE_PREFIX)
+            .complete(&mut Fill::Defaults, &Defaults::default())
             .unwrap_err();
         assert!(error.to_string().contains("first argument"), "{error}");
     }
@@ -202,7 +339,9 @@ mod tests {
             name: Some("demo".parse().unwrap()),
             ..Default::default()
         };
-        let answers = given.complete(Fill::Defaults, "github.com/acme").unwrap();
+        let defaults =
+            Defaults::layered(&TeamDefaults::default(), Some("github.com/acme")).unwrap();
+        let answers = given.complete(&mut Fill::Defaults, &defaults).unwrap();
         assert_eq!(answers.module.as_str(), "github.com/acme/demo");
         assert_eq!(answers.port.get(), DEFAULT_PORT);
         assert_eq!(answers.runtime, Runtime::Distroless);
@@ -217,7 +356,7 @@ mod tests {
             ..Default::default()
         };
         let answers = given
-            .complete(Fill::Ask(&mut script), DEFAULT_MODULE_PREFIX)
+            .complete(&mut Fill::Ask(&mut script), &Defaults::default())
             .unwrap();
         assert_eq!(answers.name.as_str(), "good");
         assert_eq!(answers.module.as_str(), "example.com/good");
@@ -227,5 +366,57 @@ mod tests {
         assert!(!answers.redis);
         assert_eq!(answers.goproxy.as_str(), DEFAULT_GOPROXY);
         assert!(script.0.is_empty());
+    }
+
+    #[test]
+    fn team_defaults_are_validated_and_used() {
+        let team = TeamDefaults {
+            port: Some(9000),
+            runtime: Some("alpine".into()),
+            redis: Some(false),
+            ..Default::default()
+        };
+        let defaults = Defaults::layered(&team, None).unwrap();
+        assert_eq!(
+            (defaults.port.get(), defaults.runtime, defaults.redis),
+            (9000, Runtime::Alpine, false)
+        );
+        let bad = TeamDefaults {
+            go_version: Some("2.0".into()),
+            ..Default::default()
+        };
+        assert!(Defaults::layered(&bad, None)
+            .unwrap_err()
+            .to_string()
+            .contains("[defaults]"));
+    }
+
+    #[test]
+    fn variables_come_from_given_asked_or_default() {
+        use crate::variables::VariableSpec;
+        let spec = |name: &str, default: Option<&str>| VariableSpec {
+            name: name.into(),
+            prompt: None,
+            default: default.map(String::from),
+            choices: vec![],
+            regex: Some("[a-z]+".into()),
+        };
+        let variables = vec![
+            Variable::from_spec(spec("team", Some("platform")), "m").unwrap(),
+            Variable::from_spec(spec("owner", None), "m").unwrap(),
+        ];
+        let error =
+            complete_variables(&variables, BTreeMap::new(), &mut Fill::Defaults).unwrap_err();
+        assert!(error.to_string().contains("--set owner=VALUE"), "{error}");
+        let given = BTreeMap::from([("owner".to_string(), "ana".to_string())]);
+        let values = complete_variables(&variables, given, &mut Fill::Defaults).unwrap();
+        assert_eq!(values["team"], "platform");
+        let mut script = Scripted(vec!["", "BAD", "bob"]);
+        let values =
+            complete_variables(&variables, BTreeMap::new(), &mut Fill::Ask(&mut script)).unwrap();
+        assert_eq!(
+            (values["team"].as_str(), values["owner"].as_str()),
+            ("platform", "bob")
+        );
     }
 }

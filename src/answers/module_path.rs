@@ -92,7 +92,11 @@ fn check_element(path: &str, element: &str) -> Result<(), String> {
             "module path `{path}`: element `{element}` contains `{c}`; Go allows letters, digits, `-`, `.`, `_` and `~`"
         ));
     }
-    let stem = element.split('.').next().unwrap_or(element).to_ascii_lowercase();
+    let stem = element
+        .split('.')
+        .next()
+        .unwrap_or(element)
+        .to_ascii_lowercase();
     if WINDOWS_RESERVED.contains(&stem.as_str()) {
         return Err(format!(
             "module path `{path}`: element `{element}` is a Windows device name, which Go refuses in module paths"

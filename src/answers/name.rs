@@ -215,7 +215,11 @@ mod tests {
 
     #[test]
     fn upper_case_suggests_kebab_case() {
-        assert!(error("MyApp").contains("try `my-app`"), "{}", error("MyApp"));
+        assert!(
+            error("MyApp").contains("try `my-app`"),
+            "{}",
+            error("MyApp")
+        );
     }
 
     #[test]

@@ -1,11 +1,14 @@
 //! `scaffold new`: answers → rendered files → checked destination → staged project
 //! (with its first commit) → moved into place → (verify).
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use crate::answers::{Answers, Fill, DEFAULT_MODULE_PREFIX};
+use crate::answers::{complete_variables, Answers, Defaults, Fill, GivenAnswers};
+use crate::answers_file::AnswersFile;
 use crate::cli::NewArgs;
-use crate::context::template_context;
+use crate::config::Config;
+use crate::context::{template_context, with_team_values};
 use crate::destination::{self, Destination};
 use crate::error::Error;
 use crate::exit_status::ExitStatus;
@@ -16,16 +19,29 @@ use crate::prompt::{self, TerminalAsk};
 use crate::render::{render, RenderedFile};
 use crate::report::Reporter;
 use crate::staging;
-use crate::template_set::TemplateSet;
+use crate::template_loader::{self, LoadedTemplates};
+use crate::variables;
 
 pub fn run(args: &NewArgs, reporter: &Reporter) -> Result<ExitStatus, Error> {
     let interactive = !args.yes && prompt::is_interactive();
-    let answers = collect_answers(args, interactive)?;
+    let config = Config::load()?;
+    let answers_file = read_answers_file(args)?;
+    let templates = template_loader::load_chosen(
+        &args.source,
+        &[
+            answers_file.as_ref().and_then(|f| f.templates.as_deref()),
+            config.templates.as_deref(),
+        ],
+    )?;
+    if let Some(warning) = &templates.warning {
+        reporter.warn(warning);
+    }
+    let (answers, values) = collect_answers(args, answers_file, &config, &templates, interactive)?;
     let destination = args
         .dir
         .clone()
         .unwrap_or_else(|| PathBuf::from(answers.name.as_str()));
-    let files = render_project(&answers)?;
+    let files = render_project(&answers, &values, &templates)?;
     let state = destination::check(&destination, &files, args.force)?;
     if args.dry_run {
         list_files(reporter, &destination, &files);
@@ -33,31 +49,81 @@ pub fn run(args: &NewArgs, reporter: &Reporter) -> Result<ExitStatus, Error> {
     }
     let git_plan = plan_git(args, &destination);
     let first_commit = write_project(&destination, &state, &files, &git_plan)?;
-    report_created(reporter, &answers, &destination, files.len(), &git_plan, first_commit);
+    report_created(
+        reporter,
+        &answers,
+        &destination,
+        files.len(),
+        &git_plan,
+        first_commit,
+    );
     if interactive {
         reporter.note(format!(
             "\nTo make the same project again without questions (CI, scripts):\n  {}",
-            equivalent_command(&answers, &destination, args)
+            equivalent_command(&answers, &values, &destination, args)
         ));
     }
     Ok(ExitStatus::Success)
 }
 
-fn collect_answers(args: &NewArgs, interactive: bool) -> Result<Answers, Error> {
-    let given = args.given_answers();
-    if interactive {
-        let mut ask = TerminalAsk::new();
-        given.complete(Fill::Ask(&mut ask), DEFAULT_MODULE_PREFIX)
-    } else {
-        given.complete(Fill::Defaults, DEFAULT_MODULE_PREFIX)
-    }
+fn read_answers_file(args: &NewArgs) -> Result<Option<AnswersFile>, Error> {
+    args.answers.as_deref().map(AnswersFile::read).transpose()
 }
 
-/// The project's files, in memory.
-pub fn render_project(answers: &Answers) -> Result<Vec<RenderedFile>, Error> {
-    let templates = TemplateSet::builtin()?;
+/// Every answer and team variable: flags first, then the answers file, then a prompt
+/// (at a terminal) or the default (team's, user's, scaffold's).
+fn collect_answers(
+    args: &NewArgs,
+    answers_file: Option<AnswersFile>,
+    config: &Config,
+    templates: &LoadedTemplates,
+    interactive: bool,
+) -> Result<(Answers, BTreeMap<String, String>), Error> {
+    let manifest = &templates.set.manifest;
+    let defaults = Defaults::layered(&manifest.defaults, config.module_prefix.as_deref())?;
+    let mut given = args.given_answers();
+    let mut given_values = BTreeMap::new();
+    if let (Some(file), Some(path)) = (answers_file, args.answers.as_deref()) {
+        given = given.or(file.given_answers(path)?);
+        let origin = format!("answers file `{}`", path.display());
+        variables::check_given(&manifest.variables, &file.variables, &origin)?;
+        given_values = file.variables;
+    }
+    let flag_values: BTreeMap<String, String> = args.set.iter().cloned().collect();
+    variables::check_given(&manifest.variables, &flag_values, "--set")?;
+    given_values.extend(flag_values);
+    let mut ask = TerminalAsk::new();
+    let mut fill = if interactive {
+        Fill::Ask(&mut ask)
+    } else {
+        Fill::Defaults
+    };
+    let answers = GivenAnswers::complete(given, &mut fill, &defaults)?;
+    let values = complete_variables(&manifest.variables, given_values, &mut fill)?;
+    Ok((answers, values))
+}
+
+/// The project's files, in memory, including the record of its answers.
+pub fn render_project(
+    answers: &Answers,
+    values: &BTreeMap<String, String>,
+    templates: &LoadedTemplates,
+) -> Result<Vec<RenderedFile>, Error> {
     let wsl = WslSuggestion::for_host(HostResources::detect());
-    render(&templates, &template_context(answers, wsl))
+    let context = with_team_values(
+        template_context(answers, wsl),
+        values,
+        &templates.set.manifest.defaults,
+    )?;
+    let mut files = render(&templates.set, &context)?;
+    let record = AnswersFile::record(
+        answers,
+        values,
+        templates.source.clone(),
+        templates.commit.clone(),
+    );
+    files.push(record.to_rendered_file());
+    Ok(files)
 }
 
 /// Whether the project gets its own repository, and why not.
@@ -91,10 +157,7 @@ fn write_project(
     let first_commit = match git_plan {
         GitPlan::Init => Some(git::init_and_commit(
             staged.path(),
-            &format!(
-                "Initial commit from scaffold {}",
-                env!("CARGO_PKG_VERSION")
-            ),
+            &format!("Initial commit from scaffold {}", env!("CARGO_PKG_VERSION")),
         )?),
         GitPlan::SkippedByFlag | GitPlan::InsideRepository(_) => None,
     };
@@ -158,7 +221,12 @@ fn report_created(
 }
 
 /// The one-line command that makes the same project without a terminal.
-fn equivalent_command(answers: &Answers, destination: &Path, args: &NewArgs) -> String {
+fn equivalent_command(
+    answers: &Answers,
+    values: &BTreeMap<String, String>,
+    destination: &Path,
+    args: &NewArgs,
+) -> String {
     let mut words = vec![
         "scaffold".to_string(),
         "new".to_string(),
@@ -176,13 +244,31 @@ fn equivalent_command(answers: &Answers, destination: &Path, args: &NewArgs) -> 
     flag("--port", answers.port.to_string());
     flag("--runtime", answers.runtime.to_string());
     flag("--goproxy", answers.goproxy.to_string());
-    words.push(if answers.redis { "--redis" } else { "--no-redis" }.to_string());
+    if let Some(source) = &args.source.templates {
+        flag("--templates", source.to_string());
+    }
+    for (key, value) in values {
+        flag("--set", format!("{key}={value}"));
+    }
+    words.push(
+        if answers.redis {
+            "--redis"
+        } else {
+            "--no-redis"
+        }
+        .to_string(),
+    );
     let switches = [
         (args.no_git, "--no-git"),
         (args.no_verify, "--no-verify"),
         (args.force, "--force"),
     ];
-    words.extend(switches.iter().filter(|(on, _)| *on).map(|(_, s)| s.to_string()));
+    words.extend(
+        switches
+            .iter()
+            .filter(|(on, _)| *on)
+            .map(|(_, s)| s.to_string()),
+    );
     words.push("--yes".to_string());
     words.join(" ")
 }
@@ -213,5 +299,24 @@ mod tests {
             "'https://proxy.golang.org,direct'"
         );
         assert_eq!(shell_word("my dir"), "'my dir'");
+    }
+
+    #[test]
+    fn every_builtin_template_renders_with_default_answers() {
+        let templates = template_loader::load(None, false).unwrap();
+        for redis in [true, false] {
+            for runtime in crate::answers::Runtime::ALL {
+                let answers = GivenAnswers {
+                    name: Some("demo".parse().unwrap()),
+                    runtime: Some(runtime),
+                    redis: Some(redis),
+                    ..Default::default()
+                }
+                .complete(&mut Fill::Defaults, &Defaults::default())
+                .unwrap();
+                let files = render_project(&answers, &BTreeMap::new(), &templates).unwrap();
+                assert!(files.len() > 1, "{runtime} redis={redis}: {files:?}");
+            }
+        }
     }
 }

@@ -1,0 +1,177 @@
+//! Answers as a TOML file: read with `--answers FILE` for automation, and written into
+//! every generated project as `.scaffold/answers.toml`, so the same project (and later
+//! an update) can be made from it: `scaffold new --answers .scaffold/answers.toml --yes`.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use clap::ValueEnum;
+use serde::{Deserialize, Serialize};
+
+use crate::answers::{Answers, GivenAnswers, Runtime};
+use crate::error::Error;
+use crate::render::RenderedFile;
+
+/// Where the answers are recorded in a generated project.
+pub const RECORD_PATH: &str = ".scaffold/answers.toml";
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct AnswersFile {
+    /// The scaffold that wrote the file (informational).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scaffold_version: Option<String>,
+    /// The team template source the project was made from, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub templates: Option<String>,
+    /// The commit of a git template source.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub templates_commit: Option<String>,
+    #[serde(default)]
+    pub answers: AnswerValues,
+    /// Values of the team template's extra variables.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub variables: BTreeMap<String, String>,
+}
+
+/// The built-in answers, as plain values; each is validated when read.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct AnswerValues {
+    pub name: Option<String>,
+    pub module: Option<String>,
+    pub go_version: Option<String>,
+    pub port: Option<u16>,
+    pub runtime: Option<String>,
+    pub redis: Option<bool>,
+    pub goproxy: Option<String>,
+}
+
+impl AnswersFile {
+    pub fn read(path: &Path) -> Result<Self, Error> {
+        let text =
+            std::fs::read_to_string(path).map_err(Error::io("read the answers file", path))?;
+        toml::from_str(&text).map_err(|error| {
+            Error::InvalidAnswer(format!("answers file `{}`: {error}", path.display()))
+        })
+    }
+
+    /// The built-in answers it gives, validated by the same rules as the flags.
+    pub fn given_answers(&self, path: &Path) -> Result<GivenAnswers, Error> {
+        let values = &self.answers;
+        let invalid = |message: String| {
+            Error::InvalidAnswer(format!("answers file `{}`: {message}", path.display()))
+        };
+        fn parse<T: std::str::FromStr<Err = String>>(
+            text: &Option<String>,
+            invalid: &dyn Fn(String) -> Error,
+        ) -> Result<Option<T>, Error> {
+            text.as_deref().map(str::parse).transpose().map_err(invalid)
+        }
+        let runtime = match &values.runtime {
+            Some(text) => Some(Runtime::from_str(text, true).map_err(|_| {
+                invalid(format!(
+                    "runtime `{text}` is not distroless, alpine or scratch"
+                ))
+            })?),
+            None => None,
+        };
+        Ok(GivenAnswers {
+            name: parse(&values.name, &invalid)?,
+            module: parse(&values.module, &invalid)?,
+            go_version: parse(&values.go_version, &invalid)?,
+            port: parse(&values.port.map(|p| p.to_string()), &invalid)?,
+            runtime,
+            redis: values.redis,
+            goproxy: parse(&values.goproxy, &invalid)?,
+        })
+    }
+
+    /// The record of a generated project.
+    pub fn record(
+        answers: &Answers,
+        variables: &BTreeMap<String, String>,
+        templates: Option<String>,
+        templates_commit: Option<String>,
+    ) -> Self {
+        AnswersFile {
+            scaffold_version: Some(env!("CARGO_PKG_VERSION").to_string()),
+            templates,
+            templates_commit,
+            answers: AnswerValues {
+                name: Some(answers.name.to_string()),
+                module: Some(answers.module.to_string()),
+                go_version: Some(answers.go_version.to_string()),
+                port: Some(answers.port.get()),
+                runtime: Some(answers.runtime.to_string()),
+                redis: Some(answers.redis),
+                goproxy: Some(answers.goproxy.to_string()),
+            },
+            variables: variables.clone(),
+        }
+    }
+
+    /// As a file of the project.
+    pub fn to_rendered_file(&self) -> RenderedFile {
+        let body = toml::to_string(self).expect("answers serialise to TOML");
+        let text = format!(
+            "# The answers this project was made from, written by scaffold.\n\
+             # Make it again with: scaffold new --answers {RECORD_PATH} --dir OTHER --yes\n\n{body}"
+        );
+        RenderedFile {
+            path: RECORD_PATH.to_string(),
+            contents: text.into_bytes(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::answers::{Defaults, Fill};
+
+    #[test]
+    fn a_record_reads_back_as_the_same_answers() {
+        let answers = GivenAnswers {
+            name: Some("demo".parse().unwrap()),
+            port: Some("9000".parse().unwrap()),
+            ..Default::default()
+        }
+        .complete(&mut Fill::Defaults, &Defaults::default())
+        .unwrap();
+        let variables = BTreeMap::from([("team".to_string(), "platform".to_string())]);
+        let file = AnswersFile::record(&answers, &variables, None, None).to_rendered_file();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("answers.toml");
+        std::fs::write(&path, &file.contents).unwrap();
+        let read = AnswersFile::read(&path).unwrap();
+        let again = read
+            .given_answers(&path)
+            .unwrap()
+            .complete(&mut Fill::Defaults, &Defaults::default())
+            .unwrap();
+        assert_eq!(again, answers);
+        assert_eq!(read.variables, variables);
+    }
+
+    #[test]
+    fn invalid_values_name_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.toml");
+        std::fs::write(&path, "[answers]\nname = \"Bad Name\"\n").unwrap();
+        let error = AnswersFile::read(&path)
+            .unwrap()
+            .given_answers(&path)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.contains("a.toml") && error.contains("has a space"),
+            "{error}"
+        );
+        std::fs::write(&path, "[answers]\nnme = \"x\"\n").unwrap();
+        assert!(AnswersFile::read(&path)
+            .unwrap_err()
+            .to_string()
+            .contains("nme"));
+    }
+}
