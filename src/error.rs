@@ -47,6 +47,9 @@ pub enum Error {
     #[error("template path `{path}` {reason}; nothing was written")]
     UnsafeTemplatePath { path: String, reason: String },
 
+    #[error("templates: {0}")]
+    TemplateSet(String),
+
     #[error("template `{file}`: {message}")]
     Template { file: String, message: String },
 
@@ -83,6 +86,7 @@ impl Error {
             | Error::UnsafeTemplatePath { .. } => ExitStatus::Usage,
             Error::Interrupted => ExitStatus::Interrupted,
             Error::Template { .. }
+            | Error::TemplateSet(_)
             | Error::TemplateFetch { .. }
             | Error::Io { .. }
             | Error::Git { .. }

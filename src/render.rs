@@ -55,7 +55,7 @@ fn compile(set: &TemplateSet) -> Result<Tera, Error> {
         sources.push((file.path.clone(), utf8(file)?));
     }
     tera.add_raw_templates(sources)
-        .map_err(|error| template_error("(template set)", &error))?;
+        .map_err(|error| Error::TemplateSet(error_chain(&error)))?;
     Ok(tera)
 }
 
@@ -97,8 +97,15 @@ fn render_path(template_path: &str, context: &Context) -> Result<String, Error> 
     Ok(path)
 }
 
-/// Tera nests the real cause (file, line, undefined variable) in its error chain.
 fn template_error(file: &str, error: &tera::Error) -> Error {
+    Error::Template {
+        file: file.to_string(),
+        message: error_chain(error),
+    }
+}
+
+/// Tera nests the real cause (file, line, undefined variable) in its error chain.
+fn error_chain(error: &tera::Error) -> String {
     let mut message = error.to_string();
     let mut source = std::error::Error::source(error);
     while let Some(cause) = source {
@@ -106,10 +113,7 @@ fn template_error(file: &str, error: &tera::Error) -> Error {
         message.push_str(&cause.to_string());
         source = cause.source();
     }
-    Error::Template {
-        file: file.to_string(),
-        message,
-    }
+    message
 }
 
 /// CRLF and lone CR become LF in text; binary files (with NUL bytes) are left alone.

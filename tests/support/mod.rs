@@ -33,18 +33,32 @@ pub fn require(program: &str, args: &[&str], why: &str) -> bool {
 }
 
 pub fn require_docker() -> bool {
-    require("docker", &["info"], "this test builds and runs images with the real engine")
+    require(
+        "docker",
+        &["info"],
+        "this test builds and runs images with the real engine",
+    )
 }
 
 pub fn require_go() -> bool {
-    require("go", &["version"], "this test compiles the generated service with the real Go toolchain")
+    require(
+        "go",
+        &["version"],
+        "this test compiles the generated service with the real Go toolchain",
+    )
 }
 
 /// Runs the real `scaffold` binary.
 pub fn scaffold() -> assert_cmd::Command {
     let mut command = assert_cmd::Command::cargo_bin("scaffold").expect("the scaffold binary");
-    // Tests never see the developer's own git identity or config.
-    command.env("NO_COLOR", "1");
+    // Tests never see the developer's own scaffold config or template source.
+    command
+        .env("NO_COLOR", "1")
+        .env(
+            "XDG_CONFIG_HOME",
+            std::env::temp_dir().join("scaffold-tests-no-config"),
+        )
+        .env_remove("SCAFFOLD_TEMPLATES");
     command
 }
 
