@@ -1,0 +1,48 @@
+//! `scaffold doctor [DIR]`: check a project for the Go + Docker pitfalls, optionally
+//! apply the safe fixes, print the findings, and exit 1 when any is at or above
+//! `--fail-on`.
+
+use std::path::PathBuf;
+
+use crate::cli::DoctorArgs;
+use crate::doctor::host::Host;
+use crate::doctor::{self, fix, output, Project};
+use crate::error::Error;
+use crate::exit_status::ExitStatus;
+use crate::report::Reporter;
+
+pub fn run(args: &DoctorArgs, reporter: &Reporter) -> Result<ExitStatus, Error> {
+    let dir = args.dir.clone().unwrap_or_else(|| PathBuf::from("."));
+    if !dir.is_dir() {
+        return Err(Error::NotAProjectFolder { path: dir });
+    }
+    let host = Host::detect();
+    let mut project = Project::load(&dir, host)?;
+    let mut findings = doctor::check(&project);
+    if args.fix {
+        let changes = fix::apply(&project.root, &findings)?;
+        if changes.is_empty() {
+            reporter.status("Fixed", "nothing: no finding has a safe automatic fix");
+        } else {
+            for change in &changes {
+                reporter.status("Fixed", change);
+            }
+            // Report what is left, as a second run would.
+            project = Project::load(&dir, host)?;
+            findings = doctor::check(&project);
+        }
+    }
+    let color = args.format == output::Format::Text && colours_wanted();
+    reporter.output(output::render(args.format, &findings, args.fail_on, color));
+    Ok(if doctor::fails(&findings, args.fail_on) {
+        ExitStatus::Failure
+    } else {
+        ExitStatus::Success
+    })
+}
+
+/// Colour only for a terminal, and never when NO_COLOR is set (https://no-color.org).
+fn colours_wanted() -> bool {
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|value| !value.is_empty());
+    !no_color && console::colors_enabled()
+}

@@ -1,0 +1,185 @@
+//! The parts of a `.go` file doctor needs, read without a full Go parser: the import
+//! paths (the import section is the only place they can be) and the `//go:embed`
+//! patterns, each with its line.
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct GoSource {
+    /// (line, import path).
+    pub imports: Vec<(usize, String)>,
+    /// (line, patterns of one `//go:embed` directive).
+    pub embeds: Vec<(usize, Vec<String>)>,
+}
+
+pub fn parse(text: &str) -> GoSource {
+    let mut source = GoSource::default();
+    let mut in_comment = false;
+    let mut in_import_block = false;
+    let mut imports_done = false;
+    for (index, raw) in text.lines().enumerate() {
+        let number = index + 1;
+        let trimmed = raw.trim();
+        if let Some(directive) = trimmed.strip_prefix("//go:embed") {
+            if !in_comment && directive.starts_with([' ', '\t']) {
+                source.embeds.push((number, embed_patterns(directive)));
+            }
+            continue;
+        }
+        let line = strip_comments(raw, &mut in_comment);
+        let line = line.trim();
+        if imports_done || line.is_empty() {
+            continue;
+        }
+        if in_import_block {
+            if line.starts_with(')') {
+                in_import_block = false;
+            } else {
+                source
+                    .imports
+                    .extend(quoted_paths(line).into_iter().map(|path| (number, path)));
+            }
+            continue;
+        }
+        if let Some(rest) = line.strip_prefix("import") {
+            let rest = rest.trim_start();
+            if rest.starts_with('(') {
+                in_import_block = !rest.contains(')');
+                source
+                    .imports
+                    .extend(quoted_paths(rest).into_iter().map(|path| (number, path)));
+            } else {
+                source
+                    .imports
+                    .extend(quoted_paths(rest).into_iter().map(|path| (number, path)));
+            }
+        } else if !line.starts_with("package") {
+            // The first declaration ends the import section.
+            imports_done = true;
+        }
+    }
+    source
+}
+
+/// The line without `//` and `/* … */` comments (strings are rare enough in the
+/// import section to ignore).
+fn strip_comments(line: &str, in_comment: &mut bool) -> String {
+    let mut out = String::new();
+    let mut rest = line;
+    loop {
+        if *in_comment {
+            match rest.find("*/") {
+                Some(end) => {
+                    *in_comment = false;
+                    rest = &rest[end + 2..];
+                }
+                None => return out,
+            }
+        }
+        let line_comment = rest.find("//");
+        let block_comment = rest.find("/*");
+        match (line_comment, block_comment) {
+            (Some(l), Some(b)) if b < l => {
+                out.push_str(&rest[..b]);
+                *in_comment = true;
+                rest = &rest[b + 2..];
+            }
+            (None, Some(b)) => {
+                out.push_str(&rest[..b]);
+                *in_comment = true;
+                rest = &rest[b + 2..];
+            }
+            (Some(l), _) => {
+                out.push_str(&rest[..l]);
+                return out;
+            }
+            (None, None) => {
+                out.push_str(rest);
+                return out;
+            }
+        }
+    }
+}
+
+/// `"fmt"`, `` `fmt` ``, `name "path"`, several separated by `;`.
+fn quoted_paths(line: &str) -> Vec<String> {
+    let mut paths = Vec::new();
+    let mut rest = line;
+    while let Some(start) = rest.find(['"', '`']) {
+        let quote = rest[start..].chars().next().unwrap_or('"');
+        let after = &rest[start + 1..];
+        let Some(end) = after.find(quote) else {
+            break;
+        };
+        paths.push(after[..end].to_string());
+        rest = &after[end + 1..];
+    }
+    paths
+}
+
+/// Space-separated patterns, each possibly `"quoted"` or `` `raw` ``.
+fn embed_patterns(directive: &str) -> Vec<String> {
+    let mut patterns = Vec::new();
+    let mut rest = directive.trim();
+    while !rest.is_empty() {
+        let first = rest.chars().next().unwrap_or(' ');
+        if first == '"' || first == '`' {
+            let after = &rest[1..];
+            let end = after.find(first).unwrap_or(after.len());
+            patterns.push(after[..end].replace("\\\\", "\\"));
+            rest = after.get(end + 1..).unwrap_or_default().trim_start();
+        } else {
+            let end = rest.find(char::is_whitespace).unwrap_or(rest.len());
+            patterns.push(rest[..end].to_string());
+            rest = rest[end..].trim_start();
+        }
+    }
+    patterns
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn imports_in_every_form_with_their_lines() {
+        let source = parse(
+            "// Package x.\npackage x\n\nimport \"fmt\"\nimport (\n\t\"net/http\" // why\n\tsvc \"example.com/app/Services\"\n\t/* old: \"example.com/app/gone\" */\n\t_ \"embed\"\n)\nimport (\"os\"; \"io\")\n\nfunc main() {\n\tx := `\nimport \"not/an/import\"\n`\n}\n",
+        );
+        let paths: Vec<_> = source
+            .imports
+            .iter()
+            .map(|(line, path)| format!("{line}:{path}"))
+            .collect();
+        assert_eq!(
+            paths,
+            [
+                "4:fmt",
+                "6:net/http",
+                "7:example.com/app/Services",
+                "9:embed",
+                "11:os",
+                "11:io"
+            ]
+        );
+    }
+
+    #[test]
+    fn embed_directives() {
+        let source = parse(
+            "package web\n\nimport \"embed\"\n\n//go:embed Static/*.html \"with space.txt\" all:assets\nvar files embed.FS\n\n  //go:embed version.txt\n  var v string\n//go:embedded is not one\n",
+        );
+        assert_eq!(
+            source.embeds,
+            vec![
+                (
+                    5,
+                    vec![
+                        "Static/*.html".to_string(),
+                        "with space.txt".into(),
+                        "all:assets".into()
+                    ]
+                ),
+                (8, vec!["version.txt".to_string()])
+            ]
+        );
+    }
+}
