@@ -7,6 +7,9 @@ use clap::{Args, Parser, Subcommand};
 use clap_complete::Shell;
 
 use crate::answers::{GivenAnswers, GoProxy, GoVersion, ModulePath, Port, ProjectName, Runtime};
+use crate::doctor::output::Format;
+use crate::doctor::Severity;
+use crate::engine::EngineKind;
 use crate::template_source::TemplateSource;
 use crate::variables::parse_assignment;
 
@@ -34,11 +37,22 @@ pub struct Cli {
     pub quiet: bool,
 }
 
+// Parsed once per run: the size of the largest variant does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Create a new Go service: code, tests, Dockerfile, compose file, git repository.
     #[command(after_help = EXAMPLES)]
     New(NewArgs),
+    /// Build the project's image, run it on a free local port, wait for its health
+    /// endpoint, report, and remove what was started.
+    #[command(after_help = VERIFY_EXAMPLES)]
+    Verify(VerifyArgs),
+    /// Check any Go + Docker project for the pitfalls that break builds on Windows and
+    /// in Docker (path case, CRLF, module downloads, layer cache, cgo, base image,
+    /// permissions, WSL placement), say how to fix each, and fix the safe ones.
+    #[command(after_help = DOCTOR_EXAMPLES)]
+    Doctor(DoctorArgs),
     /// Inspect or export the templates projects are made from.
     #[command(subcommand)]
     Templates(TemplatesCommand),
@@ -74,6 +88,111 @@ pub enum TemplatesCommand {
         /// An empty or new folder.
         dir: PathBuf,
     },
+}
+
+const VERIFY_EXAMPLES: &str = "\
+Examples:
+  scaffold verify                          the project in this folder
+  scaffold verify orders --compose         app + redis from the compose file, wait for /readyz
+  scaffold verify --json > verify.json     the report for CI
+  scaffold verify --keep                   leave the container running to try it by hand
+
+Exit codes: 0 verified, 1 build/run/health failed, 2 bad input (no Dockerfile),
+3 no engine (or compose) installed, 4 engine daemon not reachable, 5 BuildKit missing, 130 Ctrl-C.";
+
+const DOCTOR_EXAMPLES: &str = "\
+Examples:
+  scaffold doctor                          the project in this folder
+  scaffold doctor ../orders --fix          apply the safe fixes, then show what is left
+  scaffold doctor --format sarif > doctor.sarif    for code scanning on a code host
+  scaffold doctor --format json --fail-on error    machine-readable; fail only on errors
+
+Exit codes: 0 no finding at or above --fail-on, 1 findings at or above it, 2 bad input.";
+
+/// `scaffold doctor [DIR]`.
+#[derive(Debug, Args)]
+pub struct DoctorArgs {
+    /// The project folder: any Go + Docker project, made by scaffold or not [default: .].
+    #[arg(value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+
+    /// How to print the findings: text for people, json for scripts, sarif for code
+    /// scanning (GitHub and other code hosts).
+    #[arg(long, value_enum, value_name = "FORMAT", default_value_t = Format::Text)]
+    pub format: Format,
+
+    /// Exit with 1 when a finding is at or above this severity.
+    #[arg(long, value_enum, value_name = "SEVERITY", default_value_t = Severity::Warning)]
+    pub fail_on: Severity,
+
+    /// Apply the safe, reversible fixes (write or complete .gitattributes and
+    /// .dockerignore, convert CRLF to LF where LF is required, add CGO_ENABLED=0 for a
+    /// static runtime), print each change, then report what is left.
+    #[arg(long)]
+    pub fix: bool,
+}
+
+/// `scaffold verify [DIR]`.
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// The project folder: one scaffold made, or any with a Dockerfile [default: .].
+    #[arg(value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub options: VerifyOptions,
+}
+
+/// How verify runs; shared by `scaffold verify` and the end of `scaffold new`.
+#[derive(Debug, Clone, Args)]
+pub struct VerifyOptions {
+    /// The container engine [default: docker, or podman where docker is not installed].
+    /// DOCKER_HOST and the current docker context are honoured.
+    #[arg(long, value_enum, value_name = "ENGINE")]
+    pub engine: Option<EngineKind>,
+
+    /// Start the compose file (app and redis) under a unique project name instead of one
+    /// container, wait for /readyz, then remove it with its volumes.
+    #[arg(long)]
+    pub compose: bool,
+
+    /// The path that must answer 200 [default: /healthz, or /readyz with --compose].
+    #[arg(long, value_name = "PATH", value_parser = parse_http_path)]
+    pub path: Option<String>,
+
+    /// Seconds to wait for that answer.
+    #[arg(long, value_name = "SECONDS", default_value_t = 60,
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub timeout: u64,
+
+    /// Leave the container (or compose project) running and print how to stop it.
+    #[arg(long)]
+    pub keep: bool,
+
+    /// Remove the image afterwards (by default it is kept, under NAME:verify).
+    #[arg(long)]
+    pub rm_image: bool,
+
+    /// Print the report as JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
+
+    /// Print the whole build log instead of a spinner.
+    #[arg(short, long)]
+    pub verbose: bool,
+}
+
+/// An absolute URL path without spaces: `/healthz`, `/api/ping?x=1`.
+fn parse_http_path(text: &str) -> Result<String, String> {
+    if !text.starts_with('/') {
+        return Err(format!("`{text}` must start with `/`, e.g. /{text}"));
+    }
+    if text.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(format!(
+            "`{text}` has a space or control character; encode it (%20)"
+        ));
+    }
+    Ok(text.to_string())
 }
 
 /// `scaffold new`: every answer has a flag, so nothing ever needs a terminal.
@@ -122,6 +241,13 @@ pub struct NewArgs {
     /// Do not build and run the image after creating the project.
     #[arg(long)]
     pub no_verify: bool,
+
+    /// Verify, and fail when no engine can (by default a missing engine only warns).
+    #[arg(long, conflicts_with = "no_verify")]
+    pub verify: bool,
+
+    #[command(flatten)]
+    pub verify_options: VerifyOptions,
 
     /// Take the default for every answer not given by a flag; never prompt.
     #[arg(short, long)]
@@ -176,6 +302,33 @@ mod tests {
     #[test]
     fn the_cli_declaration_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn verify_options_are_shared_by_new_and_verify() {
+        let cli = Cli::parse_from([
+            "scaffold",
+            "new",
+            "x",
+            "--verify",
+            "--compose",
+            "--timeout",
+            "5",
+        ]);
+        let Command::New(args) = cli.command else {
+            panic!("not new")
+        };
+        assert!(args.verify && args.verify_options.compose);
+        assert_eq!(args.verify_options.timeout, 5);
+        let cli = Cli::parse_from(["scaffold", "verify", "dir", "--path", "/readyz", "-v"]);
+        let Command::Verify(args) = cli.command else {
+            panic!("not verify")
+        };
+        assert_eq!(args.options.path.as_deref(), Some("/readyz"));
+        assert!(args.options.verbose);
+        assert!(Cli::try_parse_from(["scaffold", "new", "x", "--verify", "--no-verify"]).is_err());
+        assert!(Cli::try_parse_from(["scaffold", "verify", "--path", "healthz"]).is_err());
+        assert!(Cli::try_parse_from(["scaffold", "verify", "--timeout", "0"]).is_err());
     }
 
     #[test]

@@ -71,6 +71,91 @@ pub enum Error {
 
     #[error("interrupted: nothing was left behind")]
     Interrupted,
+
+    /// verify: no engine on PATH; the message says how to get one on this platform.
+    #[error("{0}")]
+    EngineNotInstalled(String),
+
+    /// verify: the daemon does not answer; the message says why and what to do.
+    #[error("{0}")]
+    EngineUnreachable(String),
+
+    /// verify: the Dockerfile needs BuildKit and the engine cannot give it.
+    #[error("{0}")]
+    BuildKitMissing(String),
+
+    #[error("{0}")]
+    ComposeNotInstalled(String),
+
+    #[error(
+        "`{}` has no Dockerfile: verify builds the project's Dockerfile; run it in the project folder or pass it: `scaffold verify path/to/project`",
+        path.display()
+    )]
+    NoDockerfile { path: PathBuf },
+
+    #[error(
+        "`{}` is not a folder: doctor checks a project folder; run it in the project or pass it: `scaffold doctor path/to/project`",
+        path.display()
+    )]
+    NotAProjectFolder { path: PathBuf },
+
+    #[error(
+        "`{}` has no compose file (compose.yaml or docker-compose.yml): verify without --compose",
+        path.display()
+    )]
+    NoComposeFile { path: PathBuf },
+
+    /// An engine command that could not run, or failed where it should not.
+    #[error("`{command}` failed: {message}")]
+    EngineCommand { command: String, message: String },
+
+    #[error(
+        "the image {tag} did not build{}.\n{}\nLast lines of the build log:\n{}",
+        step.as_ref().map(|s| format!(": step `{s}` failed")).unwrap_or_default(),
+        "The project is unchanged; fix the error below and run `scaffold verify` again (add -v for the whole log).",
+        indent(tail)
+    )]
+    BuildFailed {
+        tag: String,
+        step: Option<String>,
+        tail: Vec<String>,
+    },
+
+    #[error(
+        "container {container} {problem}{}.\nLast lines of its log:\n{}",
+        exit_code.map(|c| format!(" (exit code {c})")).unwrap_or_default(),
+        indent_or_empty(logs)
+    )]
+    ContainerFailed {
+        container: String,
+        exit_code: Option<i64>,
+        problem: String,
+        logs: Vec<String>,
+    },
+
+    #[error(
+        "{url} did not answer 200 within {seconds} s (last: {last}){}; {hint}.\nLast lines of its log:\n{}",
+        exit_code.map(|c| format!("; the container stopped with exit code {c}")).unwrap_or_else(|| "; the container was still running".to_string()),
+        indent_or_empty(logs)
+    )]
+    NotHealthy {
+        url: String,
+        seconds: u64,
+        last: String,
+        hint: String,
+        exit_code: Option<i64>,
+        logs: Vec<String>,
+    },
+
+    #[error(
+        "`{command}` {problem}.\nLast lines of the log:\n{}",
+        indent_or_empty(logs)
+    )]
+    ComposeFailed {
+        command: String,
+        problem: String,
+        logs: Vec<String>,
+    },
 }
 
 impl Error {
@@ -85,6 +170,18 @@ impl Error {
             | Error::OutsideDestination { .. }
             | Error::UnsafeTemplatePath { .. } => ExitStatus::Usage,
             Error::Interrupted => ExitStatus::Interrupted,
+            Error::NoDockerfile { .. } | Error::NoComposeFile { .. } => ExitStatus::Usage,
+            Error::NotAProjectFolder { .. } => ExitStatus::Usage,
+            Error::EngineNotInstalled(_) | Error::ComposeNotInstalled(_) => {
+                ExitStatus::EngineMissing
+            }
+            Error::EngineUnreachable(_) => ExitStatus::EngineUnreachable,
+            Error::BuildKitMissing(_) => ExitStatus::BuildKitMissing,
+            Error::EngineCommand { .. }
+            | Error::BuildFailed { .. }
+            | Error::ContainerFailed { .. }
+            | Error::NotHealthy { .. }
+            | Error::ComposeFailed { .. } => ExitStatus::Failure,
             Error::Template { .. }
             | Error::TemplateSet(_)
             | Error::TemplateFetch { .. }
@@ -92,6 +189,18 @@ impl Error {
             | Error::Git { .. }
             | Error::Prompt(_) => ExitStatus::Failure,
         }
+    }
+
+    /// verify could not even start: no engine, no daemon, no BuildKit. `scaffold new`
+    /// then still succeeds with a warning, unless verify was asked for explicitly.
+    pub fn is_engine_unavailable(&self) -> bool {
+        matches!(
+            self,
+            Error::EngineNotInstalled(_)
+                | Error::EngineUnreachable(_)
+                | Error::BuildKitMissing(_)
+                | Error::ComposeNotInstalled(_)
+        )
     }
 
     /// Shorthand for the common case of an I/O error on a path.
@@ -106,6 +215,23 @@ impl Error {
 
     pub fn git(action: &'static str) -> impl FnOnce(git2::Error) -> Error {
         move |source| Error::Git { action, source }
+    }
+}
+
+/// Log lines, indented under the message.
+fn indent(lines: &[String]) -> String {
+    lines
+        .iter()
+        .map(|line| format!("    {line}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn indent_or_empty(lines: &[String]) -> String {
+    if lines.is_empty() {
+        "    (empty)".to_string()
+    } else {
+        indent(lines)
     }
 }
 

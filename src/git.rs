@@ -21,7 +21,17 @@ pub struct FirstCommit {
 /// The work tree of the repository `destination` would land in, if any: a project
 /// inside an existing repository must not get a nested one.
 pub fn enclosing_repository(destination: &Path) -> Option<PathBuf> {
-    let existing = destination.ancestors().find(|dir| dir.is_dir())?;
+    // A relative destination (`demo`) ends in the empty path, which is the current folder.
+    let existing = destination
+        .ancestors()
+        .map(|dir| {
+            if dir.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                dir
+            }
+        })
+        .find(|dir| dir.is_dir())?;
     let repository = Repository::discover(existing).ok()?;
     repository.workdir().map(Path::to_path_buf)
 }

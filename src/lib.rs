@@ -3,7 +3,9 @@
 //!
 //! The flow is always: parse arguments (`cli`), validate answers (`answers`, `prompt`),
 //! render templates in memory (`template_set`, `render`, `context`), then act on disk
-//! (`destination`, `staging`, `git`). Only `report` prints.
+//! (`destination`, `staging`, `git`), and prove the result by building and running it
+//! (`verify`, through `engine`); `doctor` finds the same pitfalls in any project. Only
+//! `report` prints.
 
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
@@ -14,6 +16,8 @@ pub mod commands;
 pub mod config;
 pub mod context;
 pub mod destination;
+pub mod doctor;
+pub mod engine;
 pub mod error;
 pub mod exit_status;
 pub mod git;
@@ -28,7 +32,9 @@ pub mod template_git;
 pub mod template_loader;
 pub mod template_set;
 pub mod template_source;
+pub mod template_text;
 pub mod variables;
+pub mod verify;
 
 pub use error::Error;
 pub use exit_status::ExitStatus;
@@ -41,6 +47,8 @@ pub fn run(cli: &Cli, reporter: &Reporter) -> Result<ExitStatus, Error> {
     interrupt::install();
     match &cli.command {
         Command::New(args) => commands::new::run(args, reporter),
+        Command::Verify(args) => commands::verify::run(args, reporter),
+        Command::Doctor(args) => commands::doctor::run(args, reporter),
         Command::Templates(command) => commands::templates::run(command, reporter),
         Command::Completions { shell } => Ok(commands::completions::run(*shell)),
     }

@@ -67,5 +67,13 @@ impl Ask for TerminalAsk {
 }
 
 fn prompt_error(error: dialoguer::Error) -> Error {
+    // A menu hides the cursor; give it back however the prompt ended.
+    let _ = console::Term::stderr().show_cursor();
+    let dialoguer::Error::IO(error) = error;
+    if error.kind() == std::io::ErrorKind::Interrupted {
+        // In raw mode console reads Ctrl-C as a key and returns this (raising SIGINT
+        // too, whose handler may lose the race): it is Ctrl-C, exit 130, not a failure.
+        return Error::Interrupted;
+    }
     Error::Prompt(error.to_string())
 }

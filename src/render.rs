@@ -6,7 +6,10 @@ use std::collections::BTreeMap;
 use tera::{Context, Tera};
 
 use crate::error::Error;
-use crate::template_set::{check_template_path, TemplateSet, BUILTIN_PREFIX, TEMPLATE_SUFFIX};
+use crate::template_set::{
+    check_template_path, Origin, TemplateSet, BUILTIN_PREFIX, TEMPLATE_SUFFIX,
+};
+use crate::template_text::{move_literal_text, TEXT_VARIABLE_PREFIX};
 
 /// One file of the new project.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -19,7 +22,12 @@ pub struct RenderedFile {
 /// Renders every file of `set` whose condition holds. Text comes out with LF line
 /// endings whatever the template had.
 pub fn render(set: &TemplateSet, context: &Context) -> Result<Vec<RenderedFile>, Error> {
-    let tera = compile(set)?;
+    let (tera, moved_text) = compile(set)?;
+    let mut context = context.clone();
+    for (k, text) in moved_text.iter().enumerate() {
+        context.insert(format!("{TEXT_VARIABLE_PREFIX}{k}"), text);
+    }
+    let context = &context;
     let mut files = Vec::new();
     for file in &set.files {
         if !condition_holds(set, &file.path, context)? {
@@ -44,19 +52,29 @@ pub fn render(set: &TemplateSet, context: &Context) -> Result<Vec<RenderedFile>,
 
 /// One Tera instance holding every template, so `{% extends %}` and `{% include %}`
 /// can refer to each other by path, and to the built-in ones as `builtin/PATH`.
-fn compile(set: &TemplateSet) -> Result<Tera, Error> {
+/// Built-in templates have their literal text moved out first (`template_text`); the
+/// moved text is returned, to be put in the context.
+fn compile(set: &TemplateSet) -> Result<(Tera, Vec<String>), Error> {
     let mut tera = Tera::default();
     tera.autoescape_on(vec![]);
+    let mut moved_text = Vec::new();
     let mut sources = Vec::new();
-    for base in set.bases.iter().filter(|f| f.is_template()) {
-        sources.push((format!("{BUILTIN_PREFIX}{}", base.path), utf8(base)?));
-    }
-    for file in set.files.iter().filter(|f| f.is_template()) {
-        sources.push((file.path.clone(), utf8(file)?));
+    let bases = set
+        .bases
+        .iter()
+        .map(|base| (format!("{BUILTIN_PREFIX}{}", base.path), base));
+    let files = set.files.iter().map(|file| (file.path.clone(), file));
+    for (name, file) in bases.chain(files).filter(|(_, f)| f.is_template()) {
+        let text = utf8(file)?;
+        let source = match file.origin {
+            Origin::BuiltIn => move_literal_text(text, &mut moved_text),
+            Origin::Team | Origin::Overridden => text.to_string(),
+        };
+        sources.push((name, source));
     }
     tera.add_raw_templates(sources)
         .map_err(|error| Error::TemplateSet(error_chain(&error)))?;
-    Ok(tera)
+    Ok((tera, moved_text))
 }
 
 fn utf8(file: &crate::template_set::TemplateFile) -> Result<&str, Error> {
@@ -228,6 +246,40 @@ mod tests {
         let files = render(&templates, &context()).unwrap();
         assert_eq!(files.len(), 1);
         assert_eq!(files[0].path, "main.go");
+    }
+
+    #[test]
+    fn moving_literal_text_out_changes_no_builtin_output() {
+        use crate::answers::{Defaults, Fill, GivenAnswers, Runtime};
+        use crate::context::template_context;
+        use crate::host::{HostResources, WslSuggestion};
+        let builtin = TemplateSet::builtin().unwrap();
+        let mut untouched = builtin.clone();
+        for file in &mut untouched.files {
+            file.origin = Origin::Team;
+        }
+        let wsl = WslSuggestion::for_host(HostResources {
+            memory_gib: 16,
+            cores: 8,
+        });
+        for runtime in Runtime::ALL {
+            for redis in [true, false] {
+                let answers = GivenAnswers {
+                    name: Some("my-svc".parse().unwrap()),
+                    runtime: Some(runtime),
+                    redis: Some(redis),
+                    ..Default::default()
+                }
+                .complete(&mut Fill::Defaults, &Defaults::default())
+                .unwrap();
+                let context = template_context(&answers, wsl);
+                assert_eq!(
+                    render(&builtin, &context).unwrap(),
+                    render(&untouched, &context).unwrap(),
+                    "{runtime} redis={redis}"
+                );
+            }
+        }
     }
 
     #[test]

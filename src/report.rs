@@ -45,4 +45,47 @@ impl Reporter {
     pub fn error(&self, text: impl Display) {
         eprintln!("{} {text}", style("error:").red().bold());
     }
+
+    /// Long work with a changing step: a spinner on stderr when it is a terminal (and
+    /// `wanted`, i.e. no full log is printed instead); otherwise one status line, so
+    /// logs in CI stay plain.
+    pub fn progress(&self, label: &str, text: &str, wanted: bool) -> Progress {
+        if self.quiet || !wanted || !console::Term::stderr().features().is_attended() {
+            self.status(label, text);
+            return Progress(None);
+        }
+        let spinner = indicatif::ProgressBar::new_spinner();
+        spinner.set_style(
+            indicatif::ProgressStyle::with_template("{prefix:>10.cyan.bold} {spinner} {wide_msg}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+        );
+        spinner.set_prefix(label.to_string());
+        spinner.set_message(text.to_string());
+        spinner.enable_steady_tick(std::time::Duration::from_millis(100));
+        Progress(Some(spinner))
+    }
+}
+
+/// A spinner from `Reporter::progress`; does nothing when none is drawn.
+pub struct Progress(Option<indicatif::ProgressBar>);
+
+impl Progress {
+    pub fn set_message(&self, text: impl Into<String>) {
+        if let Some(spinner) = &self.0 {
+            spinner.set_message(text.into());
+        }
+    }
+
+    /// Removes the spinner, leaving the terminal as it was.
+    pub fn finish(&self) {
+        if let Some(spinner) = &self.0 {
+            spinner.finish_and_clear();
+        }
+    }
+}
+
+impl Drop for Progress {
+    fn drop(&mut self) {
+        self.finish();
+    }
 }

@@ -73,7 +73,9 @@ impl TemplateSet {
         collect_embedded(&BUILTIN, &mut files);
         let (files, manifest) = split_manifest(files, "built-in templates")?;
         Ok(TemplateSet {
-            bases: files.clone(),
+            // Only a team layer can extend built-ins; parsing them twice would double
+            // the cost of every plain `scaffold new`.
+            bases: Vec::new(),
             files,
             manifest,
             dropped: Vec::new(),
@@ -88,8 +90,10 @@ impl TemplateSet {
         files
     }
 
-    /// This set with a team's files and manifest laid over it.
+    /// This set with a team's files and manifest laid over it. The built-in files stay
+    /// reachable as `builtin/PATH` for `{% extends %}`.
     pub fn layered(self, team: Vec<(String, Vec<u8>)>, origin: &str) -> Result<Self, Error> {
+        let bases = self.files.clone();
         let mut team_files = Vec::new();
         for (path, contents) in team {
             check_template_path(&path)?;
@@ -118,7 +122,7 @@ impl TemplateSet {
         Ok(TemplateSet {
             files,
             manifest: self.manifest.layered(team_manifest),
-            bases: self.bases,
+            bases,
             dropped,
         })
     }

@@ -41,7 +41,7 @@ impl Variable {
             file: manifest.to_string(),
             message: format!("variable `{}`: {message}", spec.name),
         };
-        let well_formed = Regex::new("^[a-z_][a-z0-9_]*$").expect("a valid pattern");
+        let well_formed = Regex::new("^[a-z][a-z0-9_]*$").expect("a valid pattern");
         if !well_formed.is_match(&spec.name) {
             return Err(invalid(
                 "names use lower-case letters, digits and `_`, starting with a letter".into(),
@@ -179,6 +179,7 @@ mod tests {
     #[test]
     fn bad_declarations_are_refused() {
         assert!(Variable::from_spec(spec("Bad-Name"), "m").is_err());
+        assert!(Variable::from_spec(spec("__scaffold_text_0"), "m").is_err());
         assert!(Variable::from_spec(spec("port"), "m").is_err());
         let bad_default = VariableSpec {
             default: Some("x".into()),

@@ -48,8 +48,8 @@ impl FromStr for ProjectName {
             no_path_separator,
             not_dot_or_dash_first,
             no_trailing_dot,
-            lower_case_only,
             not_windows_reserved,
+            lower_case_only,
             allowed_characters,
             ends_with_letter_or_digit,
             no_triple_underscore,
@@ -68,12 +68,22 @@ fn suggestion(name: &str) -> String {
         .chars()
         .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
         .collect();
-    let trimmed = kebab.trim_matches('-');
-    if trimmed.is_empty() {
+    let short: String = kebab.trim_matches('-').chars().take(MAX_LEN).collect();
+    let short = short.trim_end_matches('-');
+    if short.is_empty() {
         "my-service".to_string()
+    } else if is_windows_reserved(short) {
+        // Lower-casing `CON` must not suggest `con`, which is refused in turn.
+        format!("{short}-service")
     } else {
-        trimmed.chars().take(MAX_LEN).collect()
+        short.to_string()
     }
+}
+
+/// A Windows device name, in any case and with any extension (`NUL.txt`).
+fn is_windows_reserved(name: &str) -> bool {
+    let stem = name.split('.').next().unwrap_or(name).to_ascii_lowercase();
+    WINDOWS_RESERVED.contains(&stem.as_str())
 }
 
 fn not_empty(name: &str) -> Result<(), String> {
@@ -156,10 +166,10 @@ fn lower_case_only(name: &str) -> Result<(), String> {
 }
 
 fn not_windows_reserved(name: &str) -> Result<(), String> {
-    let stem = name.split('.').next().unwrap_or(name);
-    if WINDOWS_RESERVED.contains(&stem) {
+    if is_windows_reserved(name) {
         return Err(format!(
-            "name `{name}` is reserved on Windows (a device name): the folder cannot be created there; try `{name}-service`"
+            "name `{name}` is reserved on Windows (a device name): the folder cannot be created there; try `{}`",
+            suggestion(name)
         ));
     }
     Ok(())
@@ -253,5 +263,46 @@ mod tests {
             assert!(message.contains(expected), "{name:?}: {message}");
         }
         assert!(error(&"a".repeat(64)).contains("64 characters"));
+        assert!(
+            error("CON").contains("reserved on Windows"),
+            "{}",
+            error("CON")
+        );
+    }
+
+    #[test]
+    fn every_suggestion_is_a_valid_name() {
+        let long_with_dash_at_the_cut = format!("{}-b{}", "a".repeat(62), "c".repeat(5));
+        for name in [
+            "MyApp",
+            "My App",
+            "CON",
+            "Nul",
+            "nul.txt",
+            "COM1.log",
+            "Con!",
+            "a/b",
+            "..",
+            "-x",
+            ".x",
+            "x.",
+            "café",
+            "a+b",
+            "api.v2",
+            "svc-",
+            "a___b",
+            &long_with_dash_at_the_cut,
+        ] {
+            let message = error(name);
+            // Each message ends with its suggestion in backticks.
+            let suggested = message
+                .rsplit('`')
+                .nth(1)
+                .unwrap_or_else(|| panic!("{name:?}: no suggestion in {message}"));
+            assert!(
+                suggested.parse::<ProjectName>().is_ok(),
+                "{name:?} suggests `{suggested}`, which is refused: {message}"
+            );
+        }
     }
 }

@@ -63,7 +63,10 @@ pub fn run(args: &NewArgs, reporter: &Reporter) -> Result<ExitStatus, Error> {
             equivalent_command(&answers, &values, &destination, args)
         ));
     }
-    Ok(ExitStatus::Success)
+    if args.no_verify {
+        return Ok(ExitStatus::Success);
+    }
+    super::verify::after_new(&destination, &args.verify_options, args.verify, reporter)
 }
 
 fn read_answers_file(args: &NewArgs) -> Result<Option<AnswersFile>, Error> {

@@ -40,7 +40,7 @@ impl ImageRef {
 
     /// Untagged and undigested (so `:latest`), or tagged `latest`.
     pub fn is_floating(&self) -> bool {
-        self.digest.is_none() && self.tag.as_deref().map_or(true, |tag| tag == "latest")
+        self.digest.is_none() && self.tag.as_deref().is_none_or(|tag| tag == "latest")
     }
 
     /// A full Go toolchain image (compiler, shell, package manager).

@@ -72,3 +72,39 @@ pub fn new_project(dir: &Path, name: &str, extra: &[&str]) {
         .assert()
         .success();
 }
+
+/// Prefix of every container, network, volume and compose project `scaffold verify`
+/// starts (see `scaffold::verify::NAME_PREFIX`).
+pub const VERIFY_PREFIX: &str = "scaffold-verify-";
+
+/// What verify runs of `project` left in the engine: containers with its label, and
+/// containers, networks and volumes named after its compose projects. Empty when
+/// verify cleaned up.
+pub fn verify_leftovers(project: &str) -> Vec<String> {
+    let prefix = format!("{VERIFY_PREFIX}{project}-");
+    let label = format!("label=scaffold.verify.project={project}");
+    let listings: [(&str, Vec<&str>); 4] = [
+        (
+            "container (label)",
+            vec!["ps", "-a", "--filter", &label, "--format", "{{.Names}}"],
+        ),
+        ("container", vec!["ps", "-a", "--format", "{{.Names}}"]),
+        ("network", vec!["network", "ls", "--format", "{{.Name}}"]),
+        ("volume", vec!["volume", "ls", "--format", "{{.Name}}"]),
+    ];
+    let mut left = Vec::new();
+    for (kind, args) in listings {
+        let out = Command::new("docker")
+            .args(&args)
+            .output()
+            .expect("docker lists what it has");
+        assert!(out.status.success(), "docker {}", args.join(" "));
+        for name in String::from_utf8_lossy(&out.stdout).lines() {
+            let by_label = kind == "container (label)";
+            if by_label || name.starts_with(&prefix) {
+                left.push(format!("{kind} {name}"));
+            }
+        }
+    }
+    left
+}

@@ -107,7 +107,7 @@ fn non_numeric_user(project: &Project) -> Vec<Finding> {
             continue;
         }
         let numeric = |id: &str| !id.is_empty() && id.chars().all(|c| c.is_ascii_digit());
-        if numeric(&user.name) && user.group.as_deref().map_or(true, numeric) {
+        if numeric(&user.name) && user.group.as_deref().is_none_or(numeric) {
             continue;
         }
         findings.push(Finding::new(

@@ -1,0 +1,244 @@
+//! `docker build` of the project: a spinner with the current step at a terminal, the
+//! whole log with `-v`, and on failure the failing step and the last lines of the log.
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+use std::time::Instant;
+
+use regex::Regex;
+
+use super::preflight::Ready;
+use super::project::Project;
+use crate::engine::stream;
+use crate::error::Error;
+use crate::report::Reporter;
+
+/// Lines of the build log shown when the build fails.
+pub const TAIL_LINES: usize = 40;
+
+/// A built image and what the report says about it.
+#[derive(Debug, Clone)]
+pub struct Built {
+    pub tag: String,
+    pub seconds: f64,
+    pub size_bytes: Option<u64>,
+    /// `USER` of the image (empty: root).
+    pub user: String,
+}
+
+pub fn build(
+    ready: &Ready,
+    project: &Project,
+    verbose: bool,
+    reporter: &Reporter,
+) -> Result<Built, Error> {
+    let tag = project.image_tag();
+    let args = [
+        "build".as_ref(),
+        "--tag".as_ref(),
+        tag.as_ref(),
+        project.dir.as_os_str(),
+    ];
+    let description = ready.engine.tool.describe(&args);
+    let progress = reporter.progress("Building", &tag, !verbose);
+    let mut steps = Steps::default();
+    let started = Instant::now();
+    let finished = stream::run(ready.engine.command(&args), &description, |line| {
+        if verbose {
+            reporter.note(line);
+        }
+        if let Some(step) = steps.observe(line) {
+            progress.set_message(format!("{tag}: {step}"));
+        }
+    })?;
+    let seconds = started.elapsed().as_secs_f64();
+    progress.finish();
+    if !finished.success {
+        return Err(Error::BuildFailed {
+            tag,
+            step: steps.failed(),
+            tail: tail(&meaningful(&finished.lines), TAIL_LINES),
+        });
+    }
+    let (size_bytes, user) = image_facts(ready, &tag)?;
+    Ok(Built {
+        tag,
+        seconds,
+        size_bytes,
+        user,
+    })
+}
+
+/// Size and USER of the image, from one inspect.
+fn image_facts(ready: &Ready, tag: &str) -> Result<(Option<u64>, String), Error> {
+    let text = ready.engine.checked(&[
+        "image",
+        "inspect",
+        "--format",
+        "{{.Size}}|{{.Config.User}}",
+        tag,
+    ])?;
+    let (size, user) = text.split_once('|').unwrap_or((text.as_str(), ""));
+    Ok((size.trim().parse().ok(), user.trim().to_string()))
+}
+
+/// The log without what says nothing to a reader: blank lines and BuildKit's
+/// `#N sha256:…` digests.
+fn meaningful(lines: &[String]) -> Vec<String> {
+    static DIGEST: OnceLock<Regex> = OnceLock::new();
+    let digest = DIGEST.get_or_init(|| Regex::new(r"^#\d+ sha256:[0-9a-f]+$").unwrap());
+    lines
+        .iter()
+        .filter(|line| !line.trim().is_empty() && !digest.is_match(line))
+        .cloned()
+        .collect()
+}
+
+/// The last `n` lines.
+pub fn tail(lines: &[String], n: usize) -> Vec<String> {
+    lines[lines.len().saturating_sub(n)..].to_vec()
+}
+
+/// Follows the build steps through the log of any of the three builders: BuildKit's
+/// `#7 [build 3/6] COPY go.mod ./` (several steps interleave, so each `#N` is
+/// remembered and `#N ERROR` names the failing one), the classic `Step 3/12 : COPY …`
+/// and buildah's `STEP 3/12: COPY …`.
+#[derive(Debug, Default)]
+pub struct Steps {
+    titles: HashMap<String, String>,
+    current: Option<String>,
+    failed: Option<String>,
+}
+
+impl Steps {
+    /// Reads one line; the step it starts, if it starts one.
+    pub fn observe(&mut self, line: &str) -> Option<String> {
+        static BUILDKIT: OnceLock<Regex> = OnceLock::new();
+        static BUILDKIT_ERROR: OnceLock<Regex> = OnceLock::new();
+        static SEQUENTIAL: OnceLock<Regex> = OnceLock::new();
+        let buildkit = BUILDKIT.get_or_init(|| Regex::new(r"^#(\d+) (\[[^\]]+\] .*)$").unwrap());
+        let buildkit_error = BUILDKIT_ERROR.get_or_init(|| Regex::new(r"^#(\d+) ERROR\b").unwrap());
+        let sequential = SEQUENTIAL.get_or_init(|| {
+            Regex::new(r"^(?:\[\d+/\d+\] )?(?:Step|STEP) (\d+/\d+) ?: (.*)$").unwrap()
+        });
+        if let Some(caps) = buildkit.captures(line) {
+            let title = shorten(&caps[2]);
+            self.titles.insert(caps[1].to_string(), title.clone());
+            return self.start(title);
+        }
+        if let Some(caps) = buildkit_error.captures(line) {
+            self.failed = self.titles.get(&caps[1]).cloned();
+            return None;
+        }
+        if let Some(caps) = sequential.captures(line) {
+            return self.start(shorten(&format!("step {}: {}", &caps[1], &caps[2])));
+        }
+        None
+    }
+
+    fn start(&mut self, title: String) -> Option<String> {
+        if self.current.as_ref() == Some(&title) {
+            return None;
+        }
+        self.current = Some(title.clone());
+        Some(title)
+    }
+
+    /// The step that failed: the one BuildKit named, else the last one started.
+    pub fn failed(&self) -> Option<String> {
+        self.failed.clone().or_else(|| self.current.clone())
+    }
+}
+
+/// One step title on one line, without `--mount=…` options (they hide the command).
+fn shorten(title: &str) -> String {
+    const MAX: usize = 140;
+    let title = title
+        .split_whitespace()
+        .filter(|word| !word.starts_with("--mount="))
+        .collect::<Vec<_>>()
+        .join(" ");
+    if title.chars().count() > MAX {
+        format!("{}…", title.chars().take(MAX).collect::<String>())
+    } else {
+        title
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn follow(log: &str) -> (Vec<String>, Option<String>) {
+        let mut steps = Steps::default();
+        let started = log.lines().filter_map(|l| steps.observe(l)).collect();
+        (started, steps.failed())
+    }
+
+    #[test]
+    fn buildkit_names_the_failing_step_even_when_steps_interleave() {
+        let log = "\
+#9 [build 3/6] COPY go.mod ./
+#9 CACHED
+#12 [build 6/6] RUN go build -o /out/demo ./cmd/demo
+#13 [stage-1 1/2] FROM gcr.io/distroless/static-debian12:nonroot
+#12 0.247 cmd/demo/main.go:46:14: syntax error: unexpected {, expected )
+#12 ERROR: executor failed running [/bin/sh -c go build]: exit code: 1
+------
+ > [build 6/6] RUN go build -o /out/demo ./cmd/demo:
+------";
+        let (started, failed) = follow(log);
+        assert_eq!(started.len(), 3);
+        assert_eq!(
+            failed.as_deref(),
+            Some("[build 6/6] RUN go build -o /out/demo ./cmd/demo")
+        );
+    }
+
+    #[test]
+    fn the_classic_builder_and_buildah_fail_at_their_last_step() {
+        let (started, failed) = follow(
+            "Step 1/3 : FROM golang\n ---> a371\nStep 2/3 : RUN go build .\nmain.go:1: error\n",
+        );
+        assert_eq!(
+            started,
+            ["step 1/3: FROM golang", "step 2/3: RUN go build ."]
+        );
+        assert_eq!(failed.as_deref(), Some("step 2/3: RUN go build ."));
+        let (_, failed) = follow("[1/2] STEP 1/4: FROM golang AS build\n[1/2] STEP 4/4: RUN go build\nError: building at STEP \"RUN go build\"\n");
+        assert_eq!(failed.as_deref(), Some("step 4/4: RUN go build"));
+    }
+
+    #[test]
+    fn mount_options_are_left_out_of_step_titles() {
+        let (started, _) = follow("#12 [build 6/6] RUN --mount=type=cache,target=/go/pkg/mod --mount=type=cache,target=/root/.cache/go-build     go build -o /out/demo ./cmd/demo");
+        assert_eq!(
+            started,
+            ["[build 6/6] RUN go build -o /out/demo ./cmd/demo"]
+        );
+    }
+
+    #[test]
+    fn the_tail_leaves_out_digests_and_blank_lines() {
+        let lines: Vec<String> = [
+            "#12 [build 6/6] RUN go build",
+            "#12 sha256:8ae497f2c162",
+            "",
+            "#12 0.394 main.go:46:14: syntax error",
+        ]
+        .map(String::from)
+        .to_vec();
+        assert_eq!(meaningful(&lines).len(), 2);
+    }
+
+    #[test]
+    fn long_steps_are_cut_and_the_tail_is_the_end() {
+        let long = format!("#5 [build 2/2] RUN {}", "x".repeat(300));
+        let (started, _) = follow(&long);
+        assert!(started[0].ends_with('…'));
+        let lines: Vec<String> = (0..100).map(|i| i.to_string()).collect();
+        let last = tail(&lines, TAIL_LINES);
+        assert_eq!(last.len(), 40);
+        assert_eq!(last[0], "60");
+    }
+}
