@@ -1,13 +1,12 @@
 //! Turns a template set and a context into the files of a project, in memory. No I/O:
 //! writing is `staging`'s job.
 
-use std::collections::BTreeMap;
-
 use tera::{Context, Tera};
 
 use crate::error::Error;
 use crate::template_set::{
-    check_template_path, Origin, TemplateSet, BUILTIN_PREFIX, TEMPLATE_SUFFIX,
+    check_template_path, refuse_paths_differing_only_in_case, Origin, TemplateSet, BUILTIN_PREFIX,
+    TEMPLATE_SUFFIX,
 };
 use crate::template_text::{move_literal_text, TEXT_VARIABLE_PREFIX};
 
@@ -46,7 +45,7 @@ pub fn render(set: &TemplateSet, context: &Context) -> Result<Vec<RenderedFile>,
             contents: with_lf_line_endings(contents),
         });
     }
-    refuse_case_collisions(&files)?;
+    refuse_paths_differing_only_in_case(files.iter().map(|file| file.path.as_str()))?;
     Ok(files)
 }
 
@@ -151,22 +150,6 @@ fn with_lf_line_endings(contents: Vec<u8>) -> Vec<u8> {
         }
     }
     out
-}
-
-/// Two paths that differ only in case are one file on Windows and macOS.
-fn refuse_case_collisions(files: &[RenderedFile]) -> Result<(), Error> {
-    let mut seen: BTreeMap<String, &str> = BTreeMap::new();
-    for file in files {
-        if let Some(other) = seen.insert(file.path.to_lowercase(), &file.path) {
-            return Err(Error::Template {
-                file: file.path.clone(),
-                message: format!(
-                    "differs from `{other}` only in case: they would be one file on Windows and macOS"
-                ),
-            });
-        }
-    }
-    Ok(())
 }
 
 #[cfg(test)]

@@ -89,3 +89,32 @@ impl Drop for Progress {
         self.finish();
     }
 }
+
+/// A word that bash, zsh and PowerShell all read back unchanged: plain words as they
+/// are, anything else in single quotes (a comma would make a PowerShell array).
+pub fn shell_word(word: &str) -> String {
+    let plain = !word.is_empty()
+        && word
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./:=@+".contains(c));
+    if plain {
+        word.to_string()
+    } else {
+        format!("'{}'", word.replace('\'', "''"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shell_words_quote_what_shells_would_change() {
+        assert_eq!(shell_word("example.com/demo"), "example.com/demo");
+        assert_eq!(
+            shell_word("https://proxy.golang.org,direct"),
+            "'https://proxy.golang.org,direct'"
+        );
+        assert_eq!(shell_word("my dir"), "'my dir'");
+    }
+}

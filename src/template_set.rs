@@ -253,11 +253,20 @@ fn drop_files(
 
 /// Two template paths that differ only in case would be one file on Windows and macOS.
 fn refuse_case_twins(files: &[TemplateFile]) -> Result<(), Error> {
+    refuse_paths_differing_only_in_case(files.iter().map(|file| file.path.as_str()))
+}
+
+/// Refuses the first path that differs from an earlier one only in case: on Windows
+/// and macOS they are one file. Used on template paths and again on rendered ones,
+/// since a variable in a path can make two of them collide.
+pub fn refuse_paths_differing_only_in_case<'a>(
+    paths: impl IntoIterator<Item = &'a str>,
+) -> Result<(), Error> {
     let mut seen: BTreeMap<String, &str> = BTreeMap::new();
-    for file in files {
-        if let Some(other) = seen.insert(file.path.to_lowercase(), &file.path) {
+    for path in paths {
+        if let Some(other) = seen.insert(path.to_lowercase(), path) {
             return Err(Error::UnsafeTemplatePath {
-                path: file.path.clone(),
+                path: path.to_string(),
                 reason: format!(
                     "differs from `{other}` only in case: they would be one file on Windows and macOS"
                 ),

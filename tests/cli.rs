@@ -28,37 +28,6 @@ fn generate(flags: &[&str]) -> (TempDir, PathBuf) {
     (temp, project)
 }
 
-/// Every file under `root` (not inside `.git`), by relative `/` path, with its bytes.
-fn read_tree(root: &Path) -> BTreeMap<String, Vec<u8>> {
-    fn walk(root: &Path, dir: &Path, files: &mut BTreeMap<String, Vec<u8>>) {
-        for entry in fs::read_dir(dir).unwrap() {
-            let path = entry.unwrap().path();
-            let meta = path.symlink_metadata().unwrap();
-            if meta.is_dir() {
-                if path.file_name().is_some_and(|n| n == ".git") {
-                    continue;
-                }
-                walk(root, &path, files);
-            } else {
-                let relative = path.strip_prefix(root).unwrap();
-                let parts: Vec<_> = relative
-                    .components()
-                    .map(|c| c.as_os_str().to_string_lossy().into_owned())
-                    .collect();
-                let contents = if meta.file_type().is_symlink() {
-                    format!("symlink -> {}", fs::read_link(&path).unwrap().display()).into_bytes()
-                } else {
-                    fs::read(&path).unwrap()
-                };
-                files.insert(parts.join("/"), contents);
-            }
-        }
-    }
-    let mut files = BTreeMap::new();
-    walk(root, root, &mut files);
-    files
-}
-
 fn text(project: &Path, path: &str) -> String {
     fs::read_to_string(project.join(path))
         .unwrap_or_else(|error| panic!("{path} in {}: {error}", project.display()))
@@ -111,7 +80,7 @@ fn port_reaches_the_dockerfile_and_the_compose_file() {
     assert!(dockerfile.contains("EXPOSE 9000"), "{dockerfile}");
     let compose = text(&project, "docker-compose.yml");
     assert!(compose.contains("9000"), "{compose}");
-    for (path, contents) in read_tree(&project) {
+    for (path, contents) in support::read_tree(&project) {
         let contents = String::from_utf8_lossy(&contents);
         assert!(
             !contents.contains("8080"),
@@ -129,7 +98,7 @@ fn module_sets_go_mod_and_every_import() {
         Some("module github.com/acme/orders"),
         "{go_mod}"
     );
-    for (path, contents) in read_tree(&project) {
+    for (path, contents) in support::read_tree(&project) {
         let contents = String::from_utf8_lossy(&contents);
         assert!(
             !contents.contains("example.com/demo"),
@@ -197,7 +166,7 @@ fn redis_is_on_by_default() {
 fn no_redis_removes_redis_everywhere() {
     let (_temp, project) = generate(&["--no-redis"]);
     let record = ".scaffold/answers.toml";
-    for (path, contents) in read_tree(&project) {
+    for (path, contents) in support::read_tree(&project) {
         assert!(
             !path.to_lowercase().contains("redis"),
             "{path} exists without redis"
@@ -233,7 +202,7 @@ fn dir_places_the_project_and_name_names_it() {
 #[test]
 fn dry_run_lists_the_files_and_writes_nothing() {
     let (_temp, project) = generate(&["--no-redis"]);
-    let expected: Vec<String> = read_tree(&project).into_keys().collect();
+    let expected: Vec<String> = support::read_tree(&project).into_keys().collect();
 
     let cwd = tempfile::tempdir().unwrap();
     let assert = scaffold()
@@ -484,7 +453,7 @@ fn users_folder() -> (TempDir, PathBuf, BTreeMap<String, Vec<u8>>) {
     fs::create_dir_all(dir.join("notes")).unwrap();
     fs::write(dir.join("notes.txt"), "mine\r\nkeep me\n").unwrap();
     fs::write(dir.join("notes/todo.md"), "- [ ] ship\n").unwrap();
-    let before = read_tree(&dir);
+    let before = support::read_tree(&dir);
     (temp, dir, before)
 }
 
@@ -501,7 +470,7 @@ fn a_non_empty_destination_is_refused_and_listed() {
     for expected in ["is not empty", "`notes.txt`", "`notes`", "--force"] {
         assert!(stderr.contains(expected), "`{expected}` in:\n{stderr}");
     }
-    assert_eq!(read_tree(&dir), before);
+    assert_eq!(support::read_tree(&dir), before);
     assert_eq!(entries(&dir), ["notes", "notes.txt"]);
 }
 
@@ -515,9 +484,9 @@ fn force_adds_the_project_beside_existing_files() {
         .assert()
         .success();
     let (_fresh, fresh) = generate(&[]);
-    let mut expected = read_tree(&fresh);
+    let mut expected = support::read_tree(&fresh);
     expected.extend(before);
-    assert_eq!(read_tree(&dir), expected);
+    assert_eq!(support::read_tree(&dir), expected);
     assert!(staging_leftovers(&dir).is_empty());
 }
 
@@ -525,7 +494,7 @@ fn force_adds_the_project_beside_existing_files() {
 fn force_never_overwrites_a_file() {
     let (_temp, dir, _) = users_folder();
     fs::write(dir.join("go.mod"), "module mine\r\n\ngo 1.21\n").unwrap();
-    let before = read_tree(&dir);
+    let before = support::read_tree(&dir);
     let assert = scaffold()
         .args(["new", "demo", "--force", "--dir"])
         .arg(&dir)
@@ -537,7 +506,7 @@ fn force_never_overwrites_a_file() {
         stderr.contains("would overwrite") && stderr.contains("`go.mod`"),
         "{stderr}"
     );
-    assert_eq!(read_tree(&dir), before, "the user's files changed");
+    assert_eq!(support::read_tree(&dir), before, "the user's files changed");
     assert_eq!(entries(&dir), ["go.mod", "notes", "notes.txt"]);
 }
 
@@ -633,7 +602,7 @@ fn a_git_failure_removes_the_staged_project_and_the_folders_made_for_it() {
     assert!(
         entries(temp.path()).is_empty(),
         "left behind: {:?}",
-        read_tree(temp.path()).keys().collect::<Vec<_>>()
+        support::read_tree(temp.path()).keys().collect::<Vec<_>>()
     );
 }
 
@@ -648,7 +617,7 @@ fn a_git_failure_with_force_leaves_the_existing_folder_as_it_was() {
         .arg(&dir)
         .assert()
         .code(1);
-    assert_eq!(read_tree(&dir), before);
+    assert_eq!(support::read_tree(&dir), before);
     assert_eq!(entries(&dir), ["notes", "notes.txt"]);
 }
 
@@ -659,7 +628,7 @@ fn a_symlink_out_of_the_destination_stops_the_move_and_everything_goes_back() {
     let outside = tempfile::tempdir().unwrap();
     // `cmd/` leads outside: writing cmd/demo/main.go through it would escape.
     std::os::unix::fs::symlink(outside.path(), dir.join("cmd")).unwrap();
-    let before = read_tree(&dir);
+    let before = support::read_tree(&dir);
     let assert = scaffold()
         .args(["new", "demo", "--force", "--dir"])
         .arg(&dir)
@@ -672,7 +641,7 @@ fn a_symlink_out_of_the_destination_stops_the_move_and_everything_goes_back() {
         stderr_of(&assert)
     );
     assert_eq!(
-        read_tree(&dir),
+        support::read_tree(&dir),
         before,
         "files moved in were not moved back"
     );
@@ -690,7 +659,7 @@ fn a_symlink_out_of_the_destination_stops_the_move_and_everything_goes_back() {
 fn every_generated_file_has_lf_line_endings() {
     for flags in [&[][..], &["--no-redis", "--runtime", "scratch"][..]] {
         let (_temp, project) = generate(flags);
-        for (path, contents) in read_tree(&project) {
+        for (path, contents) in support::read_tree(&project) {
             assert!(!contents.contains(&b'\r'), "{flags:?}: {path} has CR bytes");
             assert!(
                 contents.is_empty() || contents.ends_with(b"\n"),
@@ -760,7 +729,7 @@ fn git_makes_one_commit_on_main_with_every_file_and_a_clean_status() {
     assert_eq!(commit.author().name(), Some("Test Person"));
     assert_eq!(commit.author().email(), Some("test@example.com"));
 
-    let on_disk: Vec<String> = read_tree(&project).into_keys().collect();
+    let on_disk: Vec<String> = support::read_tree(&project).into_keys().collect();
     assert_eq!(tree_paths(&commit.tree().unwrap()), on_disk);
 
     let mut options = StatusOptions::new();

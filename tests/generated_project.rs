@@ -62,7 +62,7 @@ impl Checked {
     }
 
     fn check_line_endings(&mut self) {
-        for (path, contents) in files(&self.project) {
+        for (path, contents) in support::read_tree(&self.project) {
             if contents.contains(&b'\r') {
                 self.problems.push(format!("{path} has CR bytes"));
             }
@@ -155,25 +155,6 @@ fn gofmt() -> Option<PathBuf> {
         "this test checks the generated Go code is gofmt-clean",
     );
     ok.then_some(program)
-}
-
-/// Every file under `root`, by relative `/` path, with its bytes.
-fn files(root: &Path) -> Vec<(String, Vec<u8>)> {
-    let mut found = Vec::new();
-    let mut pending = vec![root.to_path_buf()];
-    while let Some(dir) = pending.pop() {
-        for entry in fs::read_dir(&dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                pending.push(path);
-            } else {
-                let relative = path.strip_prefix(root).unwrap().to_string_lossy();
-                found.push((relative.replace('\\', "/"), fs::read(&path).unwrap()));
-            }
-        }
-    }
-    found.sort();
-    found
 }
 
 fn check_variant(variant: &'static str, flags: &[&str]) {

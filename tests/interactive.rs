@@ -5,7 +5,6 @@
 
 mod support;
 
-use std::collections::BTreeMap;
 use std::fs;
 use std::path::Path;
 use std::process::Command;
@@ -97,24 +96,6 @@ const PROMPTS_AFTER_NAME: [&str; 6] = [
     "GOPROXY",
 ];
 
-/// Every file under `root`, with its bytes.
-fn read_tree(root: &Path) -> BTreeMap<String, Vec<u8>> {
-    let mut files = BTreeMap::new();
-    let mut pending = vec![root.to_path_buf()];
-    while let Some(dir) = pending.pop() {
-        for entry in fs::read_dir(&dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                pending.push(path);
-            } else {
-                let relative = path.strip_prefix(root).unwrap().to_string_lossy();
-                files.insert(relative.replace('\\', "/"), fs::read(&path).unwrap());
-            }
-        }
-    }
-    files
-}
-
 /// Splits a command line as printed by scaffold: plain words, and single-quoted words
 /// in which `''` stands for one quote.
 fn shell_words(line: &str) -> Vec<String> {
@@ -166,7 +147,7 @@ fn every_default_on_enter_and_the_printed_command_makes_the_same_project() {
         terminal.transcript
     );
 
-    let interactive = read_tree(&project_in(&cwd));
+    let interactive = support::read_tree(&project_in(&cwd));
     let record = String::from_utf8_lossy(&interactive[".scaffold/answers.toml"]).into_owned();
     for default in [
         "name = \"demo\"",
@@ -191,7 +172,7 @@ fn every_default_on_enter_and_the_printed_command_makes_the_same_project() {
         .timeout(EXPECT_TIMEOUT)
         .assert()
         .success();
-    let scripted = read_tree(&project_in(&again));
+    let scripted = support::read_tree(&project_in(&again));
     assert_eq!(
         scripted.keys().collect::<Vec<_>>(),
         interactive.keys().collect::<Vec<_>>()

@@ -9,7 +9,6 @@ mod support;
 
 use std::fs;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::path::{Path, PathBuf};
 
 /// Generates `demo` with `flags` and checks the file list and every file against the
 /// snapshots named `VARIANT__files` and `VARIANT__PATH` (`/` in PATH becomes `__`).
@@ -18,7 +17,7 @@ fn assert_variant_snapshots(variant: &str, flags: &[&str]) {
     let out = tempfile::tempdir().unwrap();
     let project = out.path().join("demo");
     support::new_project(&project, "demo", flags);
-    let files = project_files(&project);
+    let files: Vec<String> = support::read_tree(&project).into_keys().collect();
     assert!(!files.is_empty(), "{variant}: no files generated");
 
     let mut settings = insta::Settings::clone_current();
@@ -75,29 +74,6 @@ fn host_filters() -> Vec<(String, String)> {
     .into_iter()
     .map(|(pattern, replacement)| (pattern.to_string(), replacement.to_string()))
     .collect()
-}
-
-/// Every file under `root`, relative with `/` separators, sorted.
-fn project_files(root: &Path) -> Vec<String> {
-    fn walk(root: &Path, dir: &Path, files: &mut Vec<String>) {
-        for entry in fs::read_dir(dir).unwrap() {
-            let path: PathBuf = entry.unwrap().path();
-            if path.is_dir() {
-                walk(root, &path, files);
-            } else {
-                let relative = path.strip_prefix(root).unwrap();
-                let parts: Vec<_> = relative
-                    .components()
-                    .map(|c| c.as_os_str().to_string_lossy().into_owned())
-                    .collect();
-                files.push(parts.join("/"));
-            }
-        }
-    }
-    let mut files = Vec::new();
-    walk(root, root, &mut files);
-    files.sort();
-    files
 }
 
 #[test]

@@ -17,7 +17,7 @@ use crate::host::{HostResources, WslSuggestion};
 use crate::interrupt;
 use crate::prompt::{self, TerminalAsk};
 use crate::render::{render, RenderedFile};
-use crate::report::Reporter;
+use crate::report::{shell_word, Reporter};
 use crate::staging;
 use crate::template_loader::{self, LoadedTemplates};
 use crate::variables;
@@ -264,6 +264,7 @@ fn equivalent_command(
     let switches = [
         (args.no_git, "--no-git"),
         (args.no_verify, "--no-verify"),
+        (args.verify, "--verify"),
         (args.force, "--force"),
     ];
     words.extend(
@@ -276,33 +277,9 @@ fn equivalent_command(
     words.join(" ")
 }
 
-/// A word that bash, zsh and PowerShell all read back unchanged: plain words as they
-/// are, anything else in single quotes (a comma would make a PowerShell array).
-fn shell_word(word: &str) -> String {
-    let plain = !word.is_empty()
-        && word
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_./:=@+".contains(c));
-    if plain {
-        word.to_string()
-    } else {
-        format!("'{}'", word.replace('\'', "''"))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn shell_words_quote_what_shells_would_change() {
-        assert_eq!(shell_word("example.com/demo"), "example.com/demo");
-        assert_eq!(
-            shell_word("https://proxy.golang.org,direct"),
-            "'https://proxy.golang.org,direct'"
-        );
-        assert_eq!(shell_word("my dir"), "'my dir'");
-    }
 
     #[test]
     fn every_builtin_template_renders_with_default_answers() {

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use crate::cli::{VerifyArgs, VerifyOptions};
 use crate::error::Error;
 use crate::exit_status::ExitStatus;
-use crate::report::Reporter;
+use crate::report::{shell_word, Reporter};
 use crate::verify::{self, VerifyReport};
 
 pub fn run(args: &VerifyArgs, reporter: &Reporter) -> Result<ExitStatus, Error> {
@@ -28,7 +28,7 @@ pub fn after_new(
                 "the project was created, but verify did not run: {error}\n\
                  Once that is fixed, run `scaffold verify {}` to build and run it \
                  (or pass --verify to make this an error, --no-verify to skip it).",
-                path_word(dir)
+                shell_word(&dir.display().to_string())
             ));
             Ok(ExitStatus::Success)
         }
@@ -60,15 +60,5 @@ fn show(report: &VerifyReport, options: &VerifyOptions, reporter: &Reporter) {
             Ok(json) => reporter.output(json),
             Err(error) => reporter.warn(format!("could not write the report as JSON: {error}")),
         }
-    }
-}
-
-/// The folder as a user would type it (quoted when it has spaces).
-fn path_word(dir: &Path) -> String {
-    let text = dir.display().to_string();
-    if text.contains(char::is_whitespace) {
-        format!("'{text}'")
-    } else {
-        text
     }
 }

@@ -1,6 +1,8 @@
 //! Shared helpers for the integration tests: each test file declares `mod support;`.
 #![allow(dead_code)]
 
+use std::collections::BTreeMap;
+use std::fs;
 use std::path::Path;
 use std::process::Command;
 
@@ -107,4 +109,35 @@ pub fn verify_leftovers(project: &str) -> Vec<String> {
         }
     }
     left
+}
+
+/// Every file under `root` (not inside `.git`), by relative `/` path, with its bytes.
+pub fn read_tree(root: &Path) -> BTreeMap<String, Vec<u8>> {
+    fn walk(root: &Path, dir: &Path, files: &mut BTreeMap<String, Vec<u8>>) {
+        for entry in fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            let meta = path.symlink_metadata().unwrap();
+            if meta.is_dir() {
+                if path.file_name().is_some_and(|n| n == ".git") {
+                    continue;
+                }
+                walk(root, &path, files);
+            } else {
+                let relative = path.strip_prefix(root).unwrap();
+                let parts: Vec<_> = relative
+                    .components()
+                    .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                    .collect();
+                let contents = if meta.file_type().is_symlink() {
+                    format!("symlink -> {}", fs::read_link(&path).unwrap().display()).into_bytes()
+                } else {
+                    fs::read(&path).unwrap()
+                };
+                files.insert(parts.join("/"), contents);
+            }
+        }
+    }
+    let mut files = BTreeMap::new();
+    walk(root, root, &mut files);
+    files
 }
