@@ -266,6 +266,40 @@ fn answers_given_as_flags_are_not_asked() {
     assert!(project_in(&cwd).join(".scaffold/answers.toml").is_file());
 }
 
+#[test]
+fn team_template_variables_are_asked_with_their_menu_and_rule() {
+    let cwd = tempfile::tempdir().unwrap();
+    let team = cwd.path().join(".team");
+    fs::create_dir_all(&team).unwrap();
+    fs::write(team.join("OWNERS.tera"), "{{ team }} {{ cost_center }}\n").unwrap();
+    fs::write(
+        team.join("scaffold-template.toml"),
+        "[[variables]]\nname = \"team\"\nprompt = \"Owning team\"\nchoices = [\"platform\", \"payments\"]\n\n\
+         [[variables]]\nname = \"cost_center\"\nprompt = \"Cost center\"\nregex = \"[A-Z]{2}[0-9]{3}\"\n",
+    )
+    .unwrap();
+    let mut terminal =
+        Terminal::spawn_new(cwd.path(), &["demo", "--templates", team.to_str().unwrap()]);
+    for prompt in PROMPTS_AFTER_NAME {
+        terminal.answer(prompt, "");
+    }
+    // A menu: down one to `payments`.
+    terminal.expect("Owning team");
+    terminal.send(&format!("\x1b[B{ENTER}"));
+    terminal.answer("Cost center", "ab1");
+    terminal.expect("does not match");
+    terminal.answer("Cost center", "AB123");
+    terminal.expect("--set cost_center=AB123");
+    let status = terminal.finish();
+    assert!(
+        matches!(status, WaitStatus::Exited(_, 0)),
+        "status {status:?}\n{}",
+        terminal.transcript
+    );
+    let owners = fs::read_to_string(project_in(&cwd).join("OWNERS")).unwrap();
+    assert_eq!(owners, "payments AB123\n");
+}
+
 /// Ctrl-C at a prompt ends scaffold at once, as interrupted, leaving the folder empty.
 fn assert_ctrl_c_leaves_nothing(answers_before: &[(&str, &str)], prompt: &str) {
     let cwd = tempfile::tempdir().unwrap();

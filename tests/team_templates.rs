@@ -77,6 +77,20 @@ fn a_team_template_overrides_one_block_of_the_builtin_dockerfile() {
         "the build stage must stay: {dockerfile}"
     );
     assert!(!dockerfile.contains("distroless"), "{dockerfile}");
+    snapshot(
+        "team__dockerfile_with_runtime_block_overridden",
+        &dockerfile,
+    );
+}
+
+/// A snapshot in the top-level `snapshots/` folder.
+fn snapshot(name: &str, text: &str) {
+    insta::with_settings!({
+        snapshot_path => "../snapshots",
+        prepend_module_to_snapshot => false,
+    }, {
+        insta::assert_snapshot!(name, text);
+    });
 }
 
 #[test]
@@ -320,6 +334,7 @@ fn templates_list_shows_where_each_file_comes_from() {
     assert_eq!(origin_of("extra.txt"), "team");
     assert_eq!(origin_of("Dockerfile.tera"), "built-in");
     assert_eq!(origin_of(".wslconfig.tera"), "dropped by team");
+    snapshot("team__templates_list", &listing);
 }
 
 #[test]
