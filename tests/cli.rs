@@ -28,6 +28,17 @@ fn generate(flags: &[&str]) -> (TempDir, PathBuf) {
     (temp, project)
 }
 
+/// Fails naming the first generated file that still contains `needle`.
+fn assert_no_file_contains(project: &Path, needle: &str, what: &str) {
+    for (path, contents) in support::read_tree(project) {
+        let contents = String::from_utf8_lossy(&contents);
+        assert!(
+            !contents.contains(needle),
+            "{path} still has {what}:\n{contents}"
+        );
+    }
+}
+
 fn text(project: &Path, path: &str) -> String {
     fs::read_to_string(project.join(path))
         .unwrap_or_else(|error| panic!("{path} in {}: {error}", project.display()))
@@ -80,13 +91,7 @@ fn port_reaches_the_dockerfile_and_the_compose_file() {
     assert!(dockerfile.contains("EXPOSE 9000"), "{dockerfile}");
     let compose = text(&project, "docker-compose.yml");
     assert!(compose.contains("9000"), "{compose}");
-    for (path, contents) in support::read_tree(&project) {
-        let contents = String::from_utf8_lossy(&contents);
-        assert!(
-            !contents.contains("8080"),
-            "{path} still has the default port 8080:\n{contents}"
-        );
-    }
+    assert_no_file_contains(&project, "8080", "the default port 8080");
 }
 
 #[test]
@@ -98,13 +103,7 @@ fn module_sets_go_mod_and_every_import() {
         Some("module github.com/acme/orders"),
         "{go_mod}"
     );
-    for (path, contents) in support::read_tree(&project) {
-        let contents = String::from_utf8_lossy(&contents);
-        assert!(
-            !contents.contains("example.com/demo"),
-            "{path} still has the default module path:\n{contents}"
-        );
-    }
+    assert_no_file_contains(&project, "example.com/demo", "the default module path");
 }
 
 #[test]
