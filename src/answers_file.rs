@@ -5,10 +5,9 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use clap::ValueEnum;
 use serde::{Deserialize, Serialize};
 
-use crate::answers::{Answers, GivenAnswers, Runtime};
+use crate::answers::{Answers, GivenAnswers};
 use crate::error::Error;
 use crate::render::RenderedFile;
 
@@ -68,20 +67,12 @@ impl AnswersFile {
         ) -> Result<Option<T>, Error> {
             text.as_deref().map(str::parse).transpose().map_err(invalid)
         }
-        let runtime = match &values.runtime {
-            Some(text) => Some(Runtime::from_str(text, true).map_err(|_| {
-                invalid(format!(
-                    "runtime `{text}` is not distroless, alpine or scratch"
-                ))
-            })?),
-            None => None,
-        };
         Ok(GivenAnswers {
             name: parse(&values.name, &invalid)?,
             module: parse(&values.module, &invalid)?,
             go_version: parse(&values.go_version, &invalid)?,
             port: parse(&values.port.map(|p| p.to_string()), &invalid)?,
-            runtime,
+            runtime: parse(&values.runtime, &invalid)?,
             redis: values.redis,
             goproxy: parse(&values.goproxy, &invalid)?,
         })

@@ -1,4 +1,8 @@
-//! Facts about the machine scaffold runs on, used to size the `.wslconfig` suggestion.
+//! Facts about the machine scaffold runs on: its size (for the `.wslconfig`
+//! suggestion) and whether it is a Linux inside WSL (for doctor's and verify's advice
+//! on where to keep a project).
+
+use std::path::Path;
 
 /// Memory and cores of this machine.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,9 +56,66 @@ impl WslSuggestion {
     }
 }
 
+/// The WSL distro this runs in, if any: `WSL_DISTRO_NAME` is set in every WSL shell;
+/// `/proc/version` names Microsoft's kernel even where the variable was dropped (sudo,
+/// cron), and then the distro is just "WSL".
+pub fn wsl_distro() -> Option<String> {
+    wsl_distro_from(
+        std::env::var("WSL_DISTRO_NAME").ok().as_deref(),
+        std::fs::read_to_string("/proc/version").ok().as_deref(),
+    )
+}
+
+/// `wsl_distro` from its two facts, so tests can say "this is WSL".
+pub fn wsl_distro_from(
+    distro_variable: Option<&str>,
+    proc_version: Option<&str>,
+) -> Option<String> {
+    if let Some(name) = distro_variable.filter(|name| !name.is_empty()) {
+        return Some(name.to_string());
+    }
+    let microsoft_kernel =
+        proc_version.is_some_and(|version| version.to_ascii_lowercase().contains("microsoft"));
+    microsoft_kernel.then(|| "WSL".to_string())
+}
+
+/// The Windows drive letter of a path under `/mnt/<drive>/`, WSL's view of `C:\`: a
+/// project there builds many times slower, every file crossing the 9P bridge.
+pub fn windows_drive(path: &Path) -> Option<char> {
+    let text = path.to_str()?;
+    let rest = text.strip_prefix("/mnt/")?;
+    let mut chars = rest.chars();
+    let drive = chars.next()?;
+    let after = chars.next();
+    (drive.is_ascii_alphabetic() && matches!(after, None | Some('/')))
+        .then(|| drive.to_ascii_uppercase())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn wsl_from_either_fact() {
+        assert_eq!(
+            wsl_distro_from(Some("Ubuntu"), None).as_deref(),
+            Some("Ubuntu")
+        );
+        let kernel = "Linux version 5.15.153.1-microsoft-standard-WSL2";
+        assert_eq!(wsl_distro_from(None, Some(kernel)).as_deref(), Some("WSL"));
+        assert_eq!(
+            wsl_distro_from(Some(""), Some("Linux version 6.1.0-18-amd64")),
+            None
+        );
+    }
+
+    #[test]
+    fn drive_letters() {
+        assert_eq!(windows_drive(Path::new("/mnt/c/Users/me/app")), Some('C'));
+        assert_eq!(windows_drive(Path::new("/mnt/d")), Some('D'));
+        assert_eq!(windows_drive(Path::new("/mnt/wsl/app")), None);
+        assert_eq!(windows_drive(Path::new("/home/me/app")), None);
+    }
 
     #[test]
     fn sizes_follow_the_host() {

@@ -19,8 +19,6 @@ pub use runtime::Runtime;
 use std::collections::BTreeMap;
 use std::str::FromStr;
 
-use clap::ValueEnum;
-
 use crate::error::Error;
 use crate::manifest::TeamDefaults;
 use crate::variables::Variable;
@@ -71,11 +69,7 @@ impl Defaults {
             defaults.port = port.to_string().parse().map_err(invalid)?;
         }
         if let Some(runtime) = &team.runtime {
-            defaults.runtime = Runtime::from_str(runtime, true).map_err(|_| {
-                invalid(format!(
-                    "runtime `{runtime}` is not distroless, alpine or scratch"
-                ))
-            })?;
+            defaults.runtime = runtime.parse().map_err(invalid)?;
         }
         if let Some(redis) = team.redis {
             defaults.redis = redis;

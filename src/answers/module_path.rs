@@ -6,11 +6,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-/// Element names Windows reserves, which Go refuses in module paths too.
-const WINDOWS_RESERVED: &[&str] = &[
-    "con", "prn", "aux", "nul", "com1", "com2", "com3", "com4", "com5", "com6", "com7", "com8",
-    "com9", "lpt1", "lpt2", "lpt3", "lpt4", "lpt5", "lpt6", "lpt7", "lpt8", "lpt9",
-];
+use super::name::is_windows_reserved;
 
 /// A validated Go module path.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -92,12 +88,7 @@ fn check_element(path: &str, element: &str) -> Result<(), String> {
             "module path `{path}`: element `{element}` contains `{c}`; Go allows letters, digits, `-`, `.`, `_` and `~`"
         ));
     }
-    let stem = element
-        .split('.')
-        .next()
-        .unwrap_or(element)
-        .to_ascii_lowercase();
-    if WINDOWS_RESERVED.contains(&stem.as_str()) {
+    if is_windows_reserved(element) {
         return Err(format!(
             "module path `{path}`: element `{element}` is a Windows device name, which Go refuses in module paths"
         ));

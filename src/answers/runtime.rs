@@ -1,6 +1,7 @@
 //! The image the service runs on: the final stage of the Dockerfile.
 
 use std::fmt;
+use std::str::FromStr;
 
 use clap::ValueEnum;
 
@@ -45,8 +46,34 @@ impl Runtime {
     }
 }
 
+/// The same names as the flag, for answer files and team defaults.
+impl FromStr for Runtime {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        <Runtime as ValueEnum>::from_str(text, true)
+            .map_err(|_| format!("runtime `{text}` is not distroless, alpine or scratch"))
+    }
+}
+
 impl fmt::Display for Runtime {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_parse_like_the_flag() {
+        for runtime in Runtime::ALL {
+            assert_eq!(runtime.as_str().parse::<Runtime>(), Ok(runtime));
+        }
+        assert!("ubuntu"
+            .parse::<Runtime>()
+            .unwrap_err()
+            .contains("`ubuntu`"));
     }
 }

@@ -38,15 +38,11 @@ impl Host {
         } else {
             Os::Linux
         };
-        let in_wsl = std::env::var_os("WSL_DISTRO_NAME").is_some()
-            || std::fs::read_to_string("/proc/sys/kernel/osrelease")
-                .is_ok_and(|r| r.to_lowercase().contains("microsoft"));
-        let wsl_distro = (os == Os::Linux && in_wsl).then(|| {
-            std::env::var("WSL_DISTRO_NAME")
-                .ok()
-                .filter(|d| !d.is_empty())
-                .unwrap_or_else(|| "WSL".to_string())
-        });
+        let wsl_distro = if os == Os::Linux {
+            crate::host::wsl_distro()
+        } else {
+            None
+        };
         Host { os, wsl_distro }
     }
 }
@@ -349,22 +345,16 @@ fn buildkit_fix(versions: &Versions, client: Version, server: Version) -> String
 fn wsl_placement(host: &Host, dir: &Path) -> Option<String> {
     let distro = host.wsl_distro.as_ref()?;
     let absolute = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
+    let drive = crate::host::windows_drive(&absolute)?;
     let text = absolute.to_string_lossy();
-    let rest = text.strip_prefix("/mnt/")?;
-    let mut parts = rest.splitn(2, '/');
-    let drive = parts.next()?;
-    if drive.len() != 1 || !drive.chars().all(|c| c.is_ascii_alphabetic()) {
-        return None;
-    }
     let name = absolute
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "project".to_string());
     Some(format!(
-        "`{text}` is on the Windows drive {}: inside WSL (`{distro}`) builds there are many times slower. \
+        "`{text}` is on the Windows drive {drive}:. Inside WSL (`{distro}`) builds there are many times slower. \
          Move the project into the WSL file system, e.g. `mv {text} ~/src/{name}` (open it from Windows as \
-         \\\\wsl$\\{distro}\\home\\…)",
-        drive.to_uppercase() + ":"
+         \\\\wsl$\\{distro}\\home\\…)"
     ))
 }
 
