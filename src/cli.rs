@@ -6,12 +6,14 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 use clap_complete::Shell;
 
-use crate::answers::{GivenAnswers, GoProxy, GoVersion, ModulePath, Port, ProjectName, Runtime};
 use crate::doctor::output::Format;
 use crate::doctor::Severity;
 use crate::engine::EngineKind;
-use crate::template_source::TemplateSource;
-use crate::variables::parse_assignment;
+use crate::generate::answers::{
+    GivenAnswers, GoProxy, GoVersion, ModulePath, Port, ProjectName, Runtime,
+};
+use crate::generate::templates::source::TemplateSource;
+use crate::generate::variables::parse_assignment;
 
 const EXAMPLES: &str = "\
 Examples:

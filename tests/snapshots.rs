@@ -100,10 +100,10 @@ fn without_redis() {
 /// host-dependent value escapes the filters, so the snapshots hold on any machine.
 #[test]
 fn filters_hide_every_host_value() {
-    use scaffold::answers::{Defaults, Fill, GivenAnswers};
+    use scaffold::generate::answers::{Defaults, Fill, GivenAnswers};
     use scaffold::host::{HostResources, WslSuggestion};
 
-    let templates = scaffold::template_loader::load(None, false).unwrap();
+    let templates = scaffold::generate::templates::loader::load(None, false).unwrap();
     let answers = GivenAnswers {
         name: Some("demo".parse().unwrap()),
         ..Default::default()
@@ -116,8 +116,8 @@ fn filters_hide_every_host_value() {
         .collect();
     let render_on = |memory_gib, cores| {
         let wsl = WslSuggestion::for_host(HostResources { memory_gib, cores });
-        let context = scaffold::context::template_context(&answers, wsl);
-        let files = scaffold::render::render(&templates.set, &context).unwrap();
+        let context = scaffold::generate::context::template_context(&answers, wsl);
+        let files = scaffold::generate::render::render(&templates.set, &context).unwrap();
         files
             .into_iter()
             .map(|file| {

@@ -4,29 +4,28 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use crate::answers::{complete_variables, Answers, Defaults, Fill, GivenAnswers};
-use crate::answers_file::AnswersFile;
 use crate::cli::NewArgs;
 use crate::config::Config;
-use crate::context::{template_context, with_team_values};
-use crate::destination::{self, Destination};
 use crate::error::Error;
 use crate::exit_status::ExitStatus;
-use crate::git;
-use crate::host::{HostResources, WslSuggestion};
+use crate::generate::answers::{complete_variables, Answers, Defaults, Fill, GivenAnswers};
+use crate::generate::prompt::{self, TerminalAsk};
+use crate::generate::record::AnswersFile;
+use crate::generate::render::RenderedFile;
+use crate::generate::render_project;
+use crate::generate::templates::loader::{self, LoadedTemplates};
+use crate::generate::variables;
 use crate::interrupt;
-use crate::prompt::{self, TerminalAsk};
-use crate::render::{render, RenderedFile};
 use crate::report::{shell_word, Reporter};
-use crate::staging;
-use crate::template_loader::{self, LoadedTemplates};
-use crate::variables;
+use crate::write::destination::{self, Destination};
+use crate::write::git;
+use crate::write::staging;
 
 pub fn run(args: &NewArgs, reporter: &Reporter) -> Result<ExitStatus, Error> {
     let interactive = !args.yes && prompt::is_interactive();
     let config = Config::load()?;
     let answers_file = read_answers_file(args)?;
-    let templates = template_loader::load_chosen(
+    let templates = loader::load_chosen(
         &args.source,
         &[
             answers_file.as_ref().and_then(|f| f.templates.as_deref()),
@@ -104,29 +103,6 @@ fn collect_answers(
     let answers = GivenAnswers::complete(given, &mut fill, &defaults)?;
     let values = complete_variables(&manifest.variables, given_values, &mut fill)?;
     Ok((answers, values))
-}
-
-/// The project's files, in memory, including the record of its answers.
-pub fn render_project(
-    answers: &Answers,
-    values: &BTreeMap<String, String>,
-    templates: &LoadedTemplates,
-) -> Result<Vec<RenderedFile>, Error> {
-    let wsl = WslSuggestion::for_host(HostResources::detect());
-    let context = with_team_values(
-        template_context(answers, wsl),
-        values,
-        &templates.set.manifest.defaults,
-    )?;
-    let mut files = render(&templates.set, &context)?;
-    let record = AnswersFile::record(
-        answers,
-        values,
-        templates.source.clone(),
-        templates.commit.clone(),
-    );
-    files.push(record.to_rendered_file());
-    Ok(files)
 }
 
 /// Whether the project gets its own repository, and why not.
@@ -275,28 +251,4 @@ fn equivalent_command(
     );
     words.push("--yes".to_string());
     words.join(" ")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn every_builtin_template_renders_with_default_answers() {
-        let templates = template_loader::load(None, false).unwrap();
-        for redis in [true, false] {
-            for runtime in crate::answers::Runtime::ALL {
-                let answers = GivenAnswers {
-                    name: Some("demo".parse().unwrap()),
-                    runtime: Some(runtime),
-                    redis: Some(redis),
-                    ..Default::default()
-                }
-                .complete(&mut Fill::Defaults, &Defaults::default())
-                .unwrap();
-                let files = render_project(&answers, &BTreeMap::new(), &templates).unwrap();
-                assert!(files.len() > 1, "{runtime} redis={redis}: {files:?}");
-            }
-        }
-    }
 }

@@ -5,14 +5,14 @@ use std::path::Path;
 
 use crate::cli::{TemplateSourceArgs, TemplatesCommand};
 use crate::config::Config;
-use crate::destination;
 use crate::error::Error;
 use crate::exit_status::ExitStatus;
-use crate::render::RenderedFile;
+use crate::generate::render::RenderedFile;
+use crate::generate::templates::loader;
+use crate::generate::templates::set::TemplateSet;
 use crate::report::Reporter;
-use crate::staging;
-use crate::template_loader;
-use crate::template_set::TemplateSet;
+use crate::write::destination;
+use crate::write::staging;
 
 pub fn run(command: &TemplatesCommand, reporter: &Reporter) -> Result<ExitStatus, Error> {
     match command {
@@ -23,7 +23,7 @@ pub fn run(command: &TemplatesCommand, reporter: &Reporter) -> Result<ExitStatus
 
 fn list(source: &TemplateSourceArgs, reporter: &Reporter) -> Result<ExitStatus, Error> {
     let config = Config::load()?;
-    let loaded = template_loader::load_chosen(source, &[config.templates.as_deref()])?;
+    let loaded = loader::load_chosen(source, &[config.templates.as_deref()])?;
     if let Some(warning) = &loaded.warning {
         reporter.warn(warning);
     }

@@ -7,9 +7,9 @@ use std::sync::OnceLock;
 
 use regex::Regex;
 
-use crate::answers::ProjectName;
-use crate::answers_file::{AnswersFile, RECORD_PATH};
 use crate::error::Error;
+use crate::generate::answers::ProjectName;
+use crate::generate::record::{AnswersFile, RECORD_PATH};
 
 /// The port a service listens on when nothing says otherwise (the generated service's
 /// own default).

@@ -7,9 +7,28 @@ use std::collections::BTreeMap;
 use regex::Regex;
 use serde::Deserialize;
 
-use crate::context::BUILTIN_VARIABLES;
 use crate::error::Error;
 
+/// The names the built-in context defines (`context::template_context`); a team
+/// variable may not take one. Kept here, beside the rule that enforces it, so the
+/// variable rules need nothing from the context.
+pub const BUILTIN_VARIABLES: &[&str] = &[
+    "name",
+    "module",
+    "go_version",
+    "go_image",
+    "port",
+    "runtime",
+    "runtime_image",
+    "redis",
+    "redis_image",
+    "goproxy",
+    "uid",
+    "wsl_memory_gb",
+    "wsl_processors",
+    "wsl_swap_gb",
+    "scaffold_version",
+];
 /// One variable as declared in `scaffold-template.toml`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -7,7 +7,8 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 
 use crate::error::Error;
-use crate::variables::{Variable, VariableSpec};
+use crate::generate::answers::TeamDefaults;
+use crate::generate::variables::{Variable, VariableSpec};
 
 /// The manifest's file name, at the root of a template set. It is never rendered.
 pub const MANIFEST_FILE: &str = "scaffold-template.toml";
@@ -21,23 +22,6 @@ pub struct Manifest {
     pub drop: Vec<String>,
     pub variables: Vec<Variable>,
     pub defaults: TeamDefaults,
-}
-
-/// Default answers a team sets instead of scaffold's; each still goes through the
-/// answer's own validation, and a flag still wins.
-#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
-#[serde(deny_unknown_fields)]
-pub struct TeamDefaults {
-    pub module_prefix: Option<String>,
-    pub go_version: Option<String>,
-    pub port: Option<u16>,
-    pub runtime: Option<String>,
-    pub redis: Option<bool>,
-    pub goproxy: Option<String>,
-    /// Image overrides, e.g. a company registry mirror of golang or distroless.
-    pub go_image: Option<String>,
-    pub runtime_image: Option<String>,
-    pub redis_image: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use git2::{Cred, FetchOptions, ObjectType, Oid, RemoteCallbacks, Repository, Tree};
 
 use crate::error::Error;
-use crate::template_source::GitSource;
+use crate::generate::templates::source::GitSource;
 
 /// Fetch everything a ref could name: branches, tags and the remote's default branch.
 const REFSPECS: [&str; 3] = [

@@ -3,9 +3,9 @@
 
 use crate::cli::TemplateSourceArgs;
 use crate::error::Error;
-use crate::template_git;
-use crate::template_set::{read_folder, TemplateSet};
-use crate::template_source::TemplateSource;
+use crate::generate::templates::git_source;
+use crate::generate::templates::set::{read_folder, TemplateSet};
+use crate::generate::templates::source::TemplateSource;
 
 /// A template set and where it came from.
 pub struct LoadedTemplates {
@@ -50,7 +50,7 @@ pub fn load(source: Option<&TemplateSource>, refresh: bool) -> Result<LoadedTemp
     let (files, commit, warning) = match source {
         TemplateSource::Folder(path) => (read_folder(path)?, None, None),
         TemplateSource::Git(git) => {
-            let fetched = template_git::load(git, &template_git::default_cache_root(), refresh)?;
+            let fetched = git_source::load(git, &git_source::default_cache_root(), refresh)?;
             (fetched.files, Some(fetched.commit), fetched.warning)
         }
     };

@@ -7,9 +7,9 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::answers::{Answers, GivenAnswers};
 use crate::error::Error;
-use crate::render::RenderedFile;
+use crate::generate::answers::{Answers, GivenAnswers};
+use crate::generate::render::RenderedFile;
 
 /// Where the answers are recorded in a generated project.
 pub const RECORD_PATH: &str = ".scaffold/answers.toml";
@@ -119,7 +119,7 @@ impl AnswersFile {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::answers::{Defaults, Fill};
+    use crate::generate::answers::{Defaults, Fill};
 
     #[test]
     fn a_record_reads_back_as_the_same_answers() {

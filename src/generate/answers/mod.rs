@@ -8,6 +8,7 @@ mod module_path;
 mod name;
 mod port;
 mod runtime;
+mod team_defaults;
 
 pub use go_version::{GoVersion, DEFAULT_GO_VERSION};
 pub use goproxy::{GoProxy, DEFAULT_GOPROXY};
@@ -15,13 +16,13 @@ pub use module_path::ModulePath;
 pub use name::ProjectName;
 pub use port::{Port, DEFAULT_PORT};
 pub use runtime::Runtime;
+pub use team_defaults::TeamDefaults;
 
 use std::collections::BTreeMap;
 use std::str::FromStr;
 
 use crate::error::Error;
-use crate::manifest::TeamDefaults;
-use crate::variables::Variable;
+use crate::generate::variables::Variable;
 
 /// The module prefix used when neither `--module` nor a configured prefix says otherwise.
 pub const DEFAULT_MODULE_PREFIX: &str = "example.com";
@@ -387,7 +388,7 @@ mod tests {
 
     #[test]
     fn variables_come_from_given_asked_or_default() {
-        use crate::variables::VariableSpec;
+        use crate::generate::variables::VariableSpec;
         let spec = |name: &str, default: Option<&str>| VariableSpec {
             name: name.into(),
             prompt: None,

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use include_dir::{include_dir, Dir};
 
 use crate::error::Error;
-use crate::manifest::{Manifest, MANIFEST_FILE};
+use crate::generate::templates::manifest::{Manifest, MANIFEST_FILE};
 
 static BUILTIN: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/templates");
 

@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use crate::error::Error;
-use crate::render::RenderedFile;
+use crate::generate::render::RenderedFile;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Destination {

@@ -8,10 +8,10 @@ use std::path::{Path, PathBuf};
 
 use tempfile::TempDir;
 
-use crate::destination::Destination;
 use crate::error::Error;
+use crate::generate::render::RenderedFile;
 use crate::interrupt;
-use crate::render::RenderedFile;
+use crate::write::destination::Destination;
 
 /// A project written to a staging folder, not yet in place. Dropping it removes it.
 pub struct Staged {

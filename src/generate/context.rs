@@ -5,10 +5,10 @@ use std::collections::BTreeMap;
 
 use tera::Context;
 
-use crate::answers::Answers;
 use crate::error::Error;
+use crate::generate::answers::Answers;
+use crate::generate::answers::TeamDefaults;
 use crate::host::WslSuggestion;
-use crate::manifest::TeamDefaults;
 
 /// The user id the service runs as: distroless's `nonroot`, used numerically so
 /// Kubernetes' runAsNonRoot can check it and bind mounts can be chowned to it.
@@ -16,25 +16,6 @@ pub const SERVICE_UID: u32 = 65532;
 
 /// The redis image of the compose file, pinned to a major version.
 pub const REDIS_IMAGE: &str = "redis:7-alpine";
-
-/// The names the built-in context defines; a team variable may not take one.
-pub const BUILTIN_VARIABLES: &[&str] = &[
-    "name",
-    "module",
-    "go_version",
-    "go_image",
-    "port",
-    "runtime",
-    "runtime_image",
-    "redis",
-    "redis_image",
-    "goproxy",
-    "uid",
-    "wsl_memory_gb",
-    "wsl_processors",
-    "wsl_swap_gb",
-    "scaffold_version",
-];
 
 pub fn template_context(answers: &Answers, wsl: WslSuggestion) -> Context {
     let mut context = Context::new();
@@ -97,7 +78,8 @@ fn check_image_reference(key: &str, image: &str) -> Result<(), Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::answers::{Fill, GivenAnswers};
+    use crate::generate::answers::{Fill, GivenAnswers};
+    use crate::generate::variables::BUILTIN_VARIABLES;
     use crate::host::{HostResources, WslSuggestion};
 
     #[test]
@@ -106,7 +88,10 @@ mod tests {
             name: Some("demo".parse().unwrap()),
             ..Default::default()
         }
-        .complete(&mut Fill::Defaults, &crate::answers::Defaults::default())
+        .complete(
+            &mut Fill::Defaults,
+            &crate::generate::answers::Defaults::default(),
+        )
         .unwrap();
         let wsl = WslSuggestion::for_host(HostResources {
             memory_gib: 8,

@@ -6,8 +6,8 @@ use std::io::IsTerminal;
 use dialoguer::theme::ColorfulTheme;
 use dialoguer::{Confirm, Input, Select};
 
-use crate::answers::Ask;
 use crate::error::Error;
+use crate::generate::answers::Ask;
 
 /// True when a person can answer: stdin and stdout are terminals, and so is stderr,
 /// where dialoguer draws the prompts (`scaffold new 2>log` must not fail half-way).

@@ -4,11 +4,11 @@
 use tera::{Context, Tera};
 
 use crate::error::Error;
-use crate::template_set::{
+use crate::generate::templates::set::{
     check_template_path, refuse_paths_differing_only_in_case, Origin, TemplateSet, BUILTIN_PREFIX,
     TEMPLATE_SUFFIX,
 };
-use crate::template_text::{move_literal_text, TEXT_VARIABLE_PREFIX};
+use crate::generate::templates::text::{move_literal_text, TEXT_VARIABLE_PREFIX};
 
 /// One file of the new project.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -51,7 +51,7 @@ pub fn render(set: &TemplateSet, context: &Context) -> Result<Vec<RenderedFile>,
 
 /// One Tera instance holding every template, so `{% extends %}` and `{% include %}`
 /// can refer to each other by path, and to the built-in ones as `builtin/PATH`.
-/// Built-in templates have their literal text moved out first (`template_text`); the
+/// Built-in templates have their literal text moved out first (`templates::text`); the
 /// moved text is returned, to be put in the context.
 fn compile(set: &TemplateSet) -> Result<(Tera, Vec<String>), Error> {
     let mut tera = Tera::default();
@@ -76,7 +76,7 @@ fn compile(set: &TemplateSet) -> Result<(Tera, Vec<String>), Error> {
     Ok((tera, moved_text))
 }
 
-fn utf8(file: &crate::template_set::TemplateFile) -> Result<&str, Error> {
+fn utf8(file: &crate::generate::templates::set::TemplateFile) -> Result<&str, Error> {
     std::str::from_utf8(&file.contents).map_err(|_| Error::Template {
         file: file.path.clone(),
         message: "is not UTF-8 text: only text files can carry the .tera suffix".into(),
@@ -155,8 +155,8 @@ fn with_lf_line_endings(contents: Vec<u8>) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::manifest::Manifest;
-    use crate::template_set::{Origin, TemplateFile};
+    use crate::generate::templates::manifest::Manifest;
+    use crate::generate::templates::set::{Origin, TemplateFile};
 
     fn set(files: &[(&str, &str)]) -> TemplateSet {
         TemplateSet {
@@ -233,8 +233,8 @@ mod tests {
 
     #[test]
     fn moving_literal_text_out_changes_no_builtin_output() {
-        use crate::answers::{Defaults, Fill, GivenAnswers, Runtime};
-        use crate::context::template_context;
+        use crate::generate::answers::{Defaults, Fill, GivenAnswers, Runtime};
+        use crate::generate::context::template_context;
         use crate::host::{HostResources, WslSuggestion};
         let builtin = TemplateSet::builtin().unwrap();
         let mut untouched = builtin.clone();

@@ -1,0 +1,6 @@
+//! The disk side of `new`: the destination is checked, the project is staged beside it,
+//! committed, and moved into place in one step. Nothing here renders.
+
+pub mod destination;
+pub mod git;
+pub mod staging;
