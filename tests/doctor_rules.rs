@@ -348,3 +348,19 @@ fn explain_prints_why_an_example_and_the_fix() {
         .code(2)
         .stderr(predicates::str::contains("no doctor rule `SD704`"));
 }
+
+#[test]
+fn a_bake_target_is_judged_as_the_container_it_runs() {
+    let found = findings("bake-dev-target-builder");
+    assert_eq!(places(&found, "SD603"), ["Dockerfile:1 warning certain"]);
+    assert!(message(&found, "SD603").contains("`docker-bake.hcl` target `dev`"));
+}
+
+// cgo: Go 1.20+ turns cgo off where the builder has no C compiler (golang:alpine).
+
+#[test]
+fn an_alpine_builder_without_gcc_builds_static_binaries_by_itself() {
+    assert!(of(&findings("alpine-builder-to-scratch-without-gcc"), "SD501").is_empty());
+    let found = findings("alpine-builder-with-gcc-to-scratch");
+    assert_eq!(places(&found, "SD501"), ["Dockerfile:5 error certain"]);
+}

@@ -362,12 +362,12 @@ fn host_specific_bind_path(project: &Project) -> Vec<Finding> {
     })
 }
 
-/// `$PWD` or `${PWD}` without a default (`${PWD:-.}` is portable).
+/// `$PWD…` or `${PWD}…`; `${PWD:-.}` and `${PWD-.}` have a default and are portable.
 fn uses_pwd(source: &str) -> bool {
-    source.starts_with("$PWD")
-        || (source.starts_with("${PWD")
-            && !source.starts_with("${PWD:-")
-            && !source.starts_with("${PWD-"))
+    let bare = source
+        .strip_prefix("$PWD")
+        .is_some_and(|rest| !rest.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_'));
+    bare || source.starts_with("${PWD}")
 }
 
 /// Findings for the bind mounts of every compose service.

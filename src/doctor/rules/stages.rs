@@ -42,7 +42,16 @@ pub fn runtimes(project: &Project, view: &DockerfileView, dockerfile: &Dockerfil
         stage: dockerfile.final_stage().index,
         target_of: None,
     }];
-    for (compose, service, target) in compose_targets(project, &view.path) {
+    let targets = compose_targets(project, &view.path)
+        .into_iter()
+        .map(|(compose, service, target)| {
+            let why = format!(
+                "the stage `{compose}` service `{service}` builds with `build.target: {target}`"
+            );
+            (target, why)
+        })
+        .chain(bake_targets(project, &view.path));
+    for (target, why) in targets {
         let Some(stage) = dockerfile.stage_named(&target, dockerfile.stages.len()) else {
             continue;
         };
@@ -51,12 +60,91 @@ pub fn runtimes(project: &Project, view: &DockerfileView, dockerfile: &Dockerfil
         }
         runtimes.push(Runtime {
             stage,
-            target_of: Some(format!(
-                "the stage `{compose}` service `{service}` builds with `build.target: {target}`"
-            )),
+            target_of: Some(why),
         });
     }
     runtimes
+}
+
+/// (stage, why) for each `docker buildx bake` target (docker-bake.hcl) that builds
+/// `dockerfile` with `target = "…"`. Only literal strings are read: a value with
+/// `${…}` or a function is left alone.
+fn bake_targets(project: &Project, dockerfile: &str) -> Vec<(String, String)> {
+    let mut found = Vec::new();
+    for path in project.paths.iter().filter(|path| {
+        let name = path.rsplit('/').next().unwrap_or(path);
+        name.starts_with("docker-bake") && name.ends_with(".hcl")
+    }) {
+        let Ok(text) = std::fs::read_to_string(project.root.join(path)) else {
+            continue;
+        };
+        for block in bake_blocks(&text) {
+            let Some(stage) = block.get("target") else {
+                continue;
+            };
+            let context = block.get("context").map_or(".", String::as_str);
+            let built = join(parent(path), context).and_then(|context| {
+                join(
+                    &context,
+                    block.get("dockerfile").map_or("Dockerfile", String::as_str),
+                )
+            });
+            if built.as_deref() == Some(dockerfile) {
+                let name = block.get("").cloned().unwrap_or_default();
+                found.push((
+                    stage.clone(),
+                    format!(
+                        "the stage `{path}` target `{name}` builds with `target = \"{stage}\"`"
+                    ),
+                ));
+            }
+        }
+    }
+    found
+}
+
+/// The `target "name" { key = "value" }` blocks of a bake file: each block's literal
+/// string attributes, with its name under "".
+fn bake_blocks(text: &str) -> Vec<std::collections::BTreeMap<String, String>> {
+    let mut blocks = Vec::new();
+    let mut current: Option<std::collections::BTreeMap<String, String>> = None;
+    let mut depth = 0usize;
+    for line in text.lines() {
+        let line = line.split("//").next().unwrap_or_default().trim();
+        if let Some(rest) = line.strip_prefix("target ") {
+            if depth == 0 && line.ends_with('{') {
+                let name = rest.trim_end_matches('{').trim().trim_matches('"');
+                let mut block = std::collections::BTreeMap::new();
+                block.insert(String::new(), name.to_string());
+                current = Some(block);
+                depth = 1;
+                continue;
+            }
+        }
+        if let Some(block) = current.as_mut() {
+            if depth == 1 {
+                if let Some((key, value)) = line.split_once('=') {
+                    let value = value.trim();
+                    let literal = value.len() >= 2
+                        && value.starts_with('"')
+                        && value.ends_with('"')
+                        && !value.contains("${");
+                    if literal {
+                        block.insert(
+                            key.trim().to_string(),
+                            value[1..value.len() - 1].to_string(),
+                        );
+                    }
+                }
+            }
+            depth += line.matches('{').count();
+            depth = depth.saturating_sub(line.matches('}').count());
+            if depth == 0 {
+                blocks.extend(current.take());
+            }
+        }
+    }
+    blocks
 }
 
 /// (compose file, service, target) for each service that builds `dockerfile` with a
@@ -200,5 +288,16 @@ mod tests {
         let file = parse("FROM placeholder\n").unwrap();
         assert_eq!(base(&file, 0), Base::Image("placeholder".into()));
         assert!(is_placeholder("must-override:latest") && !is_placeholder("golang:1.22"));
+    }
+
+    #[test]
+    fn bake_blocks_with_literal_attributes() {
+        let blocks = bake_blocks(
+            "group \"default\" {\n  targets = [\"dev\"]\n}\n\ntarget \"dev\" {\n  context = \".\"\n  dockerfile = \"build/Dockerfile\"\n  target = \"builder\" // the toolchain\n  args = {\n    target = \"nested\"\n  }\n  tags = [\"app:${TAG}\"]\n}\n",
+        );
+        assert_eq!(blocks.len(), 1);
+        assert_eq!(blocks[0][""], "dev");
+        assert_eq!(blocks[0]["target"], "builder");
+        assert_eq!(blocks[0]["dockerfile"], "build/Dockerfile");
     }
 }
