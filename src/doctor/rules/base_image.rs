@@ -274,24 +274,21 @@ fn tls_evidence(project: &Project, context: &str) -> Option<TlsEvidence> {
                 .map(|(_, import)| (file.path.clone(), import.clone()))
         })
     };
-    let certain = |seen: String| {
+    let likely = |seen: String| {
         Some(TlsEvidence {
             seen,
             confidence: Confidence::Likely,
         })
     };
-    if let Some((file, _)) = found(&|import| import == "crypto/tls") {
-        return certain(format!("`{file}` imports crypto/tls"));
-    }
     if let Some((file, import)) =
         found(&|import| TLS_SDKS.iter().any(|sdk| import.starts_with(sdk)))
     {
-        return certain(format!(
+        return likely(format!(
             "`{file}` imports `{import}`, which calls HTTPS APIs"
         ));
     }
     if let Some((file, _)) = found(&|import| import == "google.golang.org/grpc/credentials") {
-        return certain(format!("`{file}` dials gRPC with TLS credentials"));
+        return likely(format!("`{file}` dials gRPC with TLS credentials"));
     }
     for file in sources.iter().filter(|file| {
         file.source
@@ -316,6 +313,13 @@ fn tls_evidence(project: &Project, context: &str) -> Option<TlsEvidence> {
                 },
             });
         }
+    }
+    if let Some((file, _)) = found(&|import| import == "crypto/tls") {
+        // Also what a TLS server imports: a hint, not proof.
+        return Some(TlsEvidence {
+            seen: format!("`{file}` imports crypto/tls"),
+            confidence: Confidence::Possible,
+        });
     }
     None
 }
