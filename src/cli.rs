@@ -108,6 +108,7 @@ Examples:
   scaffold doctor ../orders --fix          apply the safe fixes, then show what is left
   scaffold doctor --format sarif > doctor.sarif    for code scanning on a code host
   scaffold doctor --format json --fail-on error    machine-readable; fail only on errors
+  scaffold doctor --explain SD302          why a rule matters, an example, and the fix
 
 Exit codes: 0 no finding at or above --fail-on, 1 findings at or above it, 2 bad input.";
 
@@ -132,6 +133,11 @@ pub struct DoctorArgs {
     /// static runtime), print each change, then report what is left.
     #[arg(long)]
     pub fix: bool,
+
+    /// Print what a rule (id `SD302` or name `no-module-download`) finds, why it
+    /// matters, an example and the fix, then exit without checking a project.
+    #[arg(long, value_name = "RULE")]
+    pub explain: Option<String>,
 }
 
 /// `scaffold verify [DIR]`.

@@ -156,6 +156,9 @@ pub enum Error {
         problem: String,
         logs: Vec<String>,
     },
+
+    #[error("no doctor rule `{key}`: give an id such as `SD302` or a name such as `no-module-download` (the README lists them all)")]
+    UnknownRule { key: String },
 }
 
 impl Error {
@@ -168,7 +171,8 @@ impl Error {
             | Error::DestinationNotEmpty { .. }
             | Error::WouldOverwrite { .. }
             | Error::OutsideDestination { .. }
-            | Error::UnsafeTemplatePath { .. } => ExitStatus::Usage,
+            | Error::UnsafeTemplatePath { .. }
+            | Error::UnknownRule { .. } => ExitStatus::Usage,
             Error::Interrupted => ExitStatus::Interrupted,
             Error::NoDockerfile { .. } | Error::NoComposeFile { .. } => ExitStatus::Usage,
             Error::NotAProjectFolder { .. } => ExitStatus::Usage,

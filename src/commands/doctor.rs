@@ -12,6 +12,12 @@ use crate::exit_status::ExitStatus;
 use crate::report::Reporter;
 
 pub fn run(args: &DoctorArgs, reporter: &Reporter) -> Result<ExitStatus, Error> {
+    if let Some(key) = &args.explain {
+        let rule =
+            doctor::rules::find(key).ok_or_else(|| Error::UnknownRule { key: key.clone() })?;
+        reporter.output(output::explain(rule));
+        return Ok(ExitStatus::Success);
+    }
     let dir = args.dir.clone().unwrap_or_else(|| PathBuf::from("."));
     if !dir.is_dir() {
         return Err(Error::NotAProjectFolder { path: dir });

@@ -20,6 +20,11 @@ pub struct Service {
     /// `build:` context (relative to the compose file) and Dockerfile (relative to it).
     pub build: Option<(String, Option<String>)>,
     pub volumes: Vec<Mount>,
+    /// `image:` with its line: the image to run, or (with `build:`) the name to give
+    /// the image built.
+    pub image: Option<(usize, String)>,
+    /// `build.target`: the stage compose builds instead of the last one.
+    pub build_target: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -60,6 +65,14 @@ pub fn parse(text: &str) -> Result<Compose, String> {
                 .get("volumes")
                 .map(|volumes| volumes.items().iter().filter_map(mount).collect())
                 .unwrap_or_default(),
+            image: service
+                .get("image")
+                .and_then(|image| Some((image.line, image.scalar()?.to_string()))),
+            build_target: service
+                .get("build")
+                .and_then(|build| build.get("target"))
+                .and_then(Node::scalar)
+                .map(str::to_string),
         });
     }
     Ok(compose)

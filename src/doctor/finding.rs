@@ -43,6 +43,45 @@ impl fmt::Display for Severity {
     }
 }
 
+/// How sure doctor is that a finding is a real risk in this project. Ordered, so a
+/// threshold can say "likely or better".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Confidence {
+    /// The evidence points that way, but the build may well be fine (an image doctor
+    /// does not know decides, a script it cannot follow).
+    Possible,
+    /// What doctor read says so; something it cannot see (a build arg, an image's
+    /// own settings) could still make it harmless.
+    Likely,
+    /// Read from the files themselves: it happens whenever this is built or run.
+    Certain,
+}
+
+impl Confidence {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Confidence::Possible => "possible",
+            Confidence::Likely => "likely",
+            Confidence::Certain => "certain",
+        }
+    }
+
+    /// SARIF's `rank` (0–100, higher matters more) for a result this sure.
+    pub fn sarif_rank(self) -> f64 {
+        match self {
+            Confidence::Possible => 30.0,
+            Confidence::Likely => 70.0,
+            Confidence::Certain => 100.0,
+        }
+    }
+}
+
+impl fmt::Display for Confidence {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// One check. The id is stable forever (scripts and SARIF baselines key on it); its
 /// hundreds digit is the pitfall number in pitfalls.md (0 for "doctor could not read
 /// the file", 8 for WSL placement).
@@ -59,6 +98,10 @@ pub struct Rule {
     pub why: &'static str,
     /// What to change, in general; a finding may say it more precisely.
     pub fix: &'static str,
+    /// A short example for `--explain`: what trips the rule, then what does not.
+    pub example: &'static str,
+    /// How sure its findings are unless a finding says otherwise.
+    pub confidence: Confidence,
     /// Whether `--fix` can repair (some of) its findings safely.
     pub fixable: bool,
     pub check: fn(&Project) -> Vec<Finding>,
@@ -111,6 +154,8 @@ pub struct Finding {
     pub hint: Option<String>,
     /// The repair `--fix` applies; only for safe, reversible changes.
     pub repair: Option<Fix>,
+    /// Usually the rule's; a finding says less when what it read leaves room.
+    pub confidence: Confidence,
 }
 
 impl Finding {
@@ -122,6 +167,7 @@ impl Finding {
             message: message.into(),
             hint: None,
             repair: None,
+            confidence: rule.confidence,
         }
     }
 
@@ -140,6 +186,17 @@ impl Finding {
         self
     }
 
+    pub fn confidence(mut self, confidence: Confidence) -> Self {
+        self.confidence = confidence;
+        self
+    }
+
+    /// Whether it breaks the build or the running container (text output leads with
+    /// these).
+    pub fn breaks(&self) -> bool {
+        self.severity == Severity::Error
+    }
+
     /// The fix to show: this finding's own, else the rule's.
     pub fn fix_text(&self) -> &str {
         self.hint.as_deref().unwrap_or(self.rule.fix)
@@ -153,5 +210,8 @@ mod tests {
     #[test]
     fn severities_order_from_info_to_error() {
         assert!(Severity::Info < Severity::Warning && Severity::Warning < Severity::Error);
+        assert!(
+            Confidence::Possible < Confidence::Likely && Confidence::Likely < Confidence::Certain
+        );
     }
 }

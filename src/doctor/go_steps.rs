@@ -3,7 +3,9 @@
 //! assignments in the RUN script. Several pitfalls (module downloads, layer cache,
 //! cgo, single-stage images) are questions about these steps.
 
+use crate::doctor::build_scripts;
 use crate::doctor::dockerfile::{expand, Arguments, Dockerfile, Instruction, Vars};
+use crate::doctor::project::Project;
 use crate::doctor::shell::{self, GoCommand};
 
 #[derive(Debug, Clone)]
@@ -15,8 +17,11 @@ pub struct GoStep {
     pub go: GoCommand,
     /// ARG and ENV values in effect for the RUN.
     pub vars: Vars,
-    /// The RUN caches the module cache (`--mount=type=cache,target=/go/pkg/mod`), so
-    /// modules survive between builds without a layer.
+    /// What runs the go command when the RUN does not itself: "`make build`
+    /// (Makefile line 12)", "`scripts/build.sh`".
+    pub via: Option<String>,
+    /// The RUN caches the module cache (`--mount=type=cache,target=/go/pkg/mod`, or
+    /// the whole `/go/pkg`), so modules survive between builds without a layer.
     pub caches_modules: bool,
 }
 
@@ -36,31 +41,66 @@ impl GoStep {
     }
 }
 
+/// Where to look for the Go commands a RUN hides behind make or a script: the
+/// project and the Dockerfile's build context.
+#[derive(Clone, Copy)]
+pub struct Context<'a> {
+    pub project: &'a Project,
+    pub dir: &'a str,
+}
+
 /// Every Go command run in `stage`, in order.
 pub fn go_steps(dockerfile: &Dockerfile, stage: usize) -> Vec<GoStep> {
+    go_steps_in(dockerfile, stage, None)
+}
+
+/// Like `go_steps`, also reading the Makefile targets and scripts a RUN calls
+/// (`RUN make build`, `RUN ./build.sh`) when a context is given.
+pub fn go_steps_in(dockerfile: &Dockerfile, stage: usize, context: Option<Context>) -> Vec<GoStep> {
     let mut steps = Vec::new();
     for (index, instruction) in dockerfile.body(stage) {
         if instruction.keyword != "RUN" {
             continue;
         }
-        let commands: Vec<GoCommand> = match &instruction.args {
-            Arguments::Exec(words) => shell::go_command_of_words(words).into_iter().collect(),
+        let commands: Vec<shell::Command> = match &instruction.args {
+            Arguments::Exec(words) => vec![shell::Command {
+                env: Vec::new(),
+                words: words.clone(),
+            }],
             Arguments::Shell(_) => instruction
                 .scripts()
                 .into_iter()
-                .flat_map(shell::go_commands)
+                .flat_map(shell::commands)
                 .collect(),
         };
+        let commands: Vec<(GoCommand, Option<String>)> = commands
+            .iter()
+            .flat_map(|command| {
+                if let Some(mut go) = shell::go_command_of_words(&command.words) {
+                    go.command.env = command.env.clone();
+                    return vec![(go, None)];
+                }
+                context
+                    .map(|context| {
+                        build_scripts::go_commands_behind(context.project, context.dir, command)
+                    })
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|hidden| (hidden.go, Some(hidden.via)))
+                    .collect()
+            })
+            .collect();
         if commands.is_empty() {
             continue;
         }
         let vars = dockerfile.vars_at(stage, index);
         let caches_modules = caches_module_cache(instruction, &vars);
-        steps.extend(commands.into_iter().map(|go| GoStep {
+        steps.extend(commands.into_iter().map(|(go, via)| GoStep {
             stage,
             instruction: index,
             line: instruction.line,
             go,
+            via,
             vars: vars.clone(),
             caches_modules,
         }));
@@ -70,6 +110,15 @@ pub fn go_steps(dockerfile: &Dockerfile, stage: usize) -> Vec<GoStep> {
 
 /// Go commands of `stage` and of the stages it is built `FROM`, oldest first.
 pub fn go_steps_with_parents(dockerfile: &Dockerfile, stage: usize) -> Vec<GoStep> {
+    go_steps_with_parents_in(dockerfile, stage, None)
+}
+
+/// Like `go_steps_with_parents`, through make and scripts when a context is given.
+pub fn go_steps_with_parents_in(
+    dockerfile: &Dockerfile,
+    stage: usize,
+    context: Option<Context>,
+) -> Vec<GoStep> {
     let mut chain = vec![stage];
     while let crate::doctor::dockerfile::Base::Stage(parent) =
         dockerfile.base(*chain.last().unwrap_or(&stage))
@@ -82,7 +131,7 @@ pub fn go_steps_with_parents(dockerfile: &Dockerfile, stage: usize) -> Vec<GoSte
     chain
         .into_iter()
         .rev()
-        .flat_map(|stage| go_steps(dockerfile, stage))
+        .flat_map(|stage| go_steps_in(dockerfile, stage, context))
         .collect()
 }
 
@@ -101,13 +150,24 @@ fn caches_module_cache(instruction: &Instruction, vars: &Vars) -> bool {
             parts.contains(&"type=cache")
                 && parts.iter().any(|part| {
                     ["target=", "dst=", "destination="].iter().any(|key| {
-                        part.strip_prefix(key).is_some_and(|target| {
-                            target.trim_end_matches('/') == module_cache
-                                || target.ends_with("/pkg/mod")
-                        })
+                        part.strip_prefix(key)
+                            .is_some_and(|target| holds_module_cache(target, &module_cache))
                     })
                 })
         })
+}
+
+/// Whether a folder (a cache mount's target, a `COPY --from` source) holds the module
+/// cache: the cache itself, or a folder above it (`/go/pkg`, `/go`).
+pub fn holds_module_cache(folder: &str, module_cache: &str) -> bool {
+    let folder = folder.trim_end_matches('/');
+    let module_cache = module_cache.trim_end_matches('/');
+    !folder.is_empty()
+        && (folder.ends_with("/pkg/mod")
+            || module_cache == folder
+            || module_cache
+                .strip_prefix(folder)
+                .is_some_and(|rest| rest.starts_with('/')))
 }
 
 #[cfg(test)]
@@ -142,6 +202,9 @@ mod tests {
                 "4:build:0:false"
             ]
         );
+        assert!(holds_module_cache("/go/pkg/", "/go/pkg/mod"));
+        assert!(holds_module_cache("/root/go/pkg/mod", "/go/pkg/mod"));
+        assert!(!holds_module_cache("/root/.cache/go-build", "/go/pkg/mod"));
         let all = go_steps_with_parents(&file, 1);
         assert_eq!(all.len(), 4);
         assert_eq!(all[3].go.subcommand, "vet");

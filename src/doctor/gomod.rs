@@ -1,11 +1,29 @@
 //! The parts of `go.mod` doctor needs: the module path (to tell local imports from
-//! third-party ones) and whether there is anything to download.
+//! third-party ones), whether there is anything to download, and the `go` version
+//! (which decides whether `go build` uses vendor/ by itself).
 
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct GoMod {
     pub module: Option<String>,
     /// `require` entries, direct and indirect.
     pub requires: usize,
+    /// The `go` directive, e.g. `1.22` or `1.21.5`.
+    pub go: Option<String>,
+}
+
+impl GoMod {
+    /// Whether `go build` uses vendor/ without `-mod=vendor`: only from `go 1.14` on
+    /// (and when there is no `go` line, it assumes an old version).
+    pub fn uses_vendor_by_default(&self) -> bool {
+        let Some(version) = self.go.as_deref() else {
+            return false;
+        };
+        let mut parts = version
+            .split('.')
+            .map(|part| part.parse::<u32>().unwrap_or(0));
+        let (major, minor) = (parts.next().unwrap_or(0), parts.next().unwrap_or(0));
+        (major, minor) >= (1, 14)
+    }
 }
 
 pub fn parse(text: &str) -> GoMod {
@@ -26,6 +44,7 @@ pub fn parse(text: &str) -> GoMod {
             (Some("module"), Some(path)) => {
                 go_mod.module = Some(path.trim_matches(['"', '`']).to_string());
             }
+            (Some("go"), Some(version)) => go_mod.go = Some(version.to_string()),
             (Some("require"), Some("(")) => in_require_block = true,
             (Some("require"), Some(_)) => go_mod.requires += 1,
             _ => {}
@@ -46,5 +65,10 @@ mod tests {
         assert_eq!(go_mod.module.as_deref(), Some("example.com/orders"));
         assert_eq!(go_mod.requires, 3);
         assert_eq!(parse("module x\n\ngo 1.22\n").requires, 0);
+        assert_eq!(go_mod.go.as_deref(), Some("1.22"));
+        assert!(go_mod.uses_vendor_by_default());
+        assert!(!parse("module x\ngo 1.13\n").uses_vendor_by_default());
+        assert!(parse("module x\ngo 1.21.5\n").uses_vendor_by_default());
+        assert!(!parse("module x\n").uses_vendor_by_default());
     }
 }

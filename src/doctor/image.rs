@@ -1,6 +1,6 @@
 //! Image references (`registry/repo:tag@digest`) and what doctor knows about the
 //! common base images: which carry a Go toolchain, which are static (no glibc), which
-//! run as a non-root user by default.
+//! run as a non-root user by default (see `known_images`).
 
 /// A parsed image reference.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -66,14 +66,6 @@ impl ImageRef {
                 .as_deref()
                 .is_some_and(|tag| tag.contains("alpine"))
     }
-
-    /// Images whose default user is not root: distroless `nonroot` tags and
-    /// Chainguard's images (except their `-dev` variants).
-    pub fn runs_as_non_root(&self) -> bool {
-        let tag = self.tag.as_deref().unwrap_or("latest");
-        tag.ends_with("nonroot")
-            || (self.name.starts_with("cgr.dev/chainguard/") && !tag.ends_with("-dev"))
-    }
 }
 
 #[cfg(test)]
@@ -98,11 +90,10 @@ mod tests {
     #[test]
     fn knows_the_common_runtimes() {
         let distroless = ImageRef::parse("gcr.io/distroless/static-debian12:nonroot");
-        assert!(distroless.is_static_runtime() && distroless.runs_as_non_root());
+        assert!(distroless.is_static_runtime());
         assert!(!ImageRef::parse("gcr.io/distroless/base-debian12").is_static_runtime());
         assert!(ImageRef::parse("alpine:3.20").is_static_runtime());
         assert!(!ImageRef::parse("debian:12-slim").is_static_runtime());
         assert!(ImageRef::parse("alpine:latest").is_floating());
-        assert!(!ImageRef::parse("alpine").runs_as_non_root());
     }
 }

@@ -6,6 +6,7 @@
 //! returns findings; `output` formats them (text, JSON, SARIF); `fix` applies the
 //! repairs findings carry. Nothing here prints.
 
+pub mod build_scripts;
 pub mod compose;
 pub mod dockerfile;
 pub mod dockerignore;
@@ -17,6 +18,7 @@ pub mod gomod;
 pub mod gosource;
 pub mod host;
 pub mod image;
+pub mod known_images;
 pub mod output;
 pub mod project;
 pub mod rules;

@@ -31,6 +31,8 @@ pub fn render(format: Format, findings: &[Finding], threshold: Severity, color: 
     }
 }
 
+/// Findings that break the build or the container first, each with why and how to
+/// fix it; then the rest, each with what and how to fix it (`--explain` has the why).
 pub fn text(findings: &[Finding], threshold: Severity, color: bool) -> String {
     if findings.is_empty() {
         return format!(
@@ -39,6 +41,38 @@ pub fn text(findings: &[Finding], threshold: Severity, color: bool) -> String {
             rules::ALL.len()
         );
     }
+    let (breaking, rest): (Vec<&Finding>, Vec<&Finding>) =
+        findings.iter().partition(|finding| finding.breaks());
+    let mut out = String::new();
+    if !breaking.is_empty() {
+        let heading = format!("Breaks the build or the container ({}):", breaking.len());
+        out.push_str(&paint(color, style(heading).red().bold()));
+        out.push_str("\n\n");
+        out.push_str(&by_file(&breaking, true, color));
+    }
+    if !rest.is_empty() {
+        if !breaking.is_empty() {
+            out.push('\n');
+        }
+        let heading = format!("Other findings ({}):", rest.len());
+        out.push_str(&paint(color, style(heading).bold()));
+        out.push_str("\n\n");
+        out.push_str(&by_file(&rest, false, color));
+    }
+    out.push('\n');
+    out.push_str(&summary(findings, threshold, color));
+    if !rest.is_empty() {
+        out.push_str(&format!(
+            "\n`scaffold doctor --explain {}` says why a rule matters, with an example.",
+            rest[0].rule.id
+        ));
+    }
+    out
+}
+
+/// Findings grouped under their file, in the order given; `why` adds the rule's
+/// rationale to each.
+fn by_file(findings: &[&Finding], why: bool, color: bool) -> String {
     let mut out = String::new();
     let mut current_file: Option<Option<&str>> = None;
     for finding in findings {
@@ -52,27 +86,59 @@ pub fn text(findings: &[Finding], threshold: Severity, color: bool) -> String {
             out.push('\n');
             current_file = Some(file);
         }
-        let place = match finding.location.line {
-            Some(line) => format!("line {line}"),
-            None => String::new(),
-        };
-        out.push_str(&format!(
-            "  {:<9}{} {} {}\n",
-            place,
-            severity_label(finding.severity, color),
-            paint(color, style(finding.rule.id).bold()),
-            paint(color, style(finding.rule.name).dim()),
-        ));
+        out.push_str(&headline(finding, color));
         out.push_str(&wrap(&finding.message, "    ", "    "));
-        out.push_str(&wrap(finding.rule.why, "    why: ", "         "));
+        if why {
+            out.push_str(&wrap(finding.rule.why, "    why: ", "         "));
+        }
         let mut fix = finding.fix_text().to_string();
         if finding.repair.is_some() && finding.hint.is_some() {
             fix.push_str(" (--fix does this)");
         }
         out.push_str(&wrap(&fix, "    fix: ", "         "));
     }
+    out
+}
+
+/// `  line 12  warning SD401 context-copied-before-download (certain)`: the place
+/// always ends in a space, however long the line number.
+fn headline(finding: &Finding, color: bool) -> String {
+    let place = match finding.location.line {
+        Some(line) => format!("line {line}"),
+        None => String::new(),
+    };
+    format!(
+        "  {place:<8} {} {} {} {}\n",
+        severity_label(finding.severity, color),
+        paint(color, style(finding.rule.id).bold()),
+        paint(color, style(finding.rule.name).dim()),
+        paint(color, style(format!("({})", finding.confidence)).dim()),
+    )
+}
+
+/// `--explain`: what a rule finds, why it matters, an example and the fix.
+pub fn explain(rule: &Rule) -> String {
+    let mut out = format!(
+        "{} {} ({}, pitfall {}{})\n{}\n\n",
+        rule.id,
+        rule.name,
+        rule.severity,
+        rule.pitfall(),
+        if rule.fixable {
+            ", --fix repairs it"
+        } else {
+            ""
+        },
+        rule.summary
+    );
+    out.push_str(&wrap(rule.why, "Why: ", "     "));
     out.push('\n');
-    out.push_str(&summary(findings, threshold, color));
+    out.push_str("Example:\n");
+    for line in rule.example.lines() {
+        out.push_str(&wrap(line, "  ", "    "));
+    }
+    out.push('\n');
+    out.push_str(&wrap(rule.fix, "Fix: ", "     "));
     out
 }
 
@@ -169,6 +235,7 @@ fn finding_json(finding: &Finding) -> Value {
         "name": finding.rule.name,
         "pitfall": finding.rule.pitfall(),
         "severity": finding.severity.as_str(),
+        "confidence": finding.confidence.as_str(),
         "file": finding.location.file,
         "line": finding.location.line,
         "message": finding.message,
@@ -204,11 +271,12 @@ fn sarif_rule(rule: &Rule) -> Value {
         "name": rule.name,
         "shortDescription": { "text": rule.summary },
         "fullDescription": { "text": rule.why },
-        "help": { "text": rule.fix },
+        "help": { "text": format!("{}\n\nExample:\n{}", rule.fix, rule.example) },
         "defaultConfiguration": { "level": rule.severity.sarif_level() },
         "properties": {
             "pitfall": rule.pitfall(),
             "fixable": rule.fixable,
+            "confidence": rule.confidence.as_str(),
             "tags": ["go", "docker", "portability"],
         },
     })
@@ -223,7 +291,9 @@ fn sarif_result(finding: &Finding) -> Value {
         "ruleId": finding.rule.id,
         "ruleIndex": rule_index,
         "level": finding.severity.sarif_level(),
+        "rank": finding.confidence.sarif_rank(),
         "message": { "text": format!("{}. Fix: {}", finding.message, finding.fix_text()) },
+        "properties": { "confidence": finding.confidence.as_str() },
     });
     if let Some(file) = &finding.location.file {
         let mut location = json!({

@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 
 use crate::doctor::dockerfile::{expand, Dockerfile};
 use crate::doctor::dockerignore::Dockerignore;
-use crate::doctor::finding::{Finding, Location, Rule, Severity};
+use crate::doctor::finding::{Confidence, Finding, Location, Rule, Severity};
 use crate::doctor::fix::Fix;
 use crate::doctor::go_steps::go_steps;
 use crate::doctor::project::{join, DockerfileView, Project};
@@ -18,6 +18,8 @@ pub static CONTEXT_COPIED_BEFORE_DOWNLOAD: Rule = Rule {
     summary: "The whole build context is copied before `go mod download`.",
     why: "Any change to any file invalidates that COPY layer and every layer after it, so the modules are downloaded again on every build instead of coming from the cache.",
     fix: "Copy only go.mod and go.sum, run `go mod download`, then `COPY . .`: `COPY go.mod go.sum ./` / `RUN go mod download` / `COPY . .`.",
+    example: "Trips: `COPY . .` / `RUN go mod download`.\nDoes not trip: `COPY go.mod go.sum ./` / `RUN go mod download` / `COPY . .`.",
+    confidence: Confidence::Certain,
     fixable: false,
     check: context_copied_before_download,
 };
@@ -29,6 +31,8 @@ pub static DOCKERIGNORE_MISSING: Rule = Rule {
     summary: "No .dockerignore for a build context.",
     why: "Everything in the folder is sent to the builder: `.git` changes with every commit and busts the cache of `COPY . .`, build output bloats the context, and secrets like `.env` can end up in image layers.",
     fix: "Add a .dockerignore excluding at least `.git`, `.env` and build output; `scaffold doctor --fix` writes one that leaves out nothing the Dockerfile copies.",
+    example: "Trips: a Dockerfile with `COPY . .` and no .dockerignore in its build context.\nDoes not trip: a .dockerignore with `.git` and `.env`.",
+    confidence: Confidence::Likely,
     fixable: true,
     check: dockerignore_missing,
 };
@@ -40,6 +44,8 @@ pub static GIT_IN_CONTEXT: Rule = Rule {
     summary: ".dockerignore does not exclude `.git`.",
     why: "`.git` changes with every commit, fetch and checkout, so `COPY . .` is never cached; it also makes the context large and puts the repository's history into the image.",
     fix: "Add a line `.git` to .dockerignore (`scaffold doctor --fix` does).",
+    example: "Trips: a .dockerignore without `.git` for a context copied with `COPY . .`.\nDoes not trip: a .dockerignore with a line `.git`.",
+    confidence: Confidence::Likely,
     fixable: true,
     check: git_in_context,
 };
@@ -51,6 +57,8 @@ pub static ENV_IN_CONTEXT: Rule = Rule {
     summary: ".dockerignore does not exclude `.env`.",
     why: "A local `.env` holds secrets; `COPY . .` bakes it into an image layer, where anyone who pulls the image can read it, even if a later step deletes it.",
     fix: "Add a line `.env` to .dockerignore (`scaffold doctor --fix` does) and pass settings at run time (`--env-file`, compose `env_file:`).",
+    example: "Trips: a .dockerignore without `.env` for a context copied with `COPY . .`.\nDoes not trip: a .dockerignore with a line `.env`.",
+    confidence: Confidence::Likely,
     fixable: true,
     check: env_in_context,
 };

@@ -3,10 +3,11 @@
 //! Ids are stable: the hundreds digit is the pitfall (1 path case, 2 line endings,
 //! 3 module downloads, 4 layer cache, 5 cgo, 6 base image, 7 permissions, 8 WSL
 //! placement; 0 for files doctor cannot read). A rule is never renumbered or reused;
-//! a retired rule keeps its id out of use.
+//! a retired rule keeps its id out of use: see `RETIRED`.
 //!
-//! To add a rule: write a `pub static NAME: Rule` and its check function in the file
-//! of its pitfall, add it to `ALL` below, and add a fixture pair under
+//! To add a rule: write a `pub static NAME: Rule` (with its `--explain` example and
+//! default confidence) and its check function in the file of its pitfall, add it to
+//! `ALL` below, and add a fixture pair under
 //! `tests/fixtures/doctor/<rule name>/{bad,good}/` (tests/doctor.rs finds it by name).
 
 use crate::doctor::finding::Rule;
@@ -18,6 +19,7 @@ pub mod line_endings;
 pub mod modules;
 pub mod path_case;
 pub mod permissions;
+pub mod stages;
 pub mod syntax;
 pub mod wsl;
 
@@ -36,6 +38,7 @@ pub static ALL: &[&Rule] = &[
     &line_endings::AUTOCRLF_TRUE,
     &modules::GOPROXY_NOT_SETTABLE,
     &modules::NO_MODULE_DOWNLOAD,
+    &modules::VENDOR_IGNORED,
     &layer_cache::CONTEXT_COPIED_BEFORE_DOWNLOAD,
     &layer_cache::DOCKERIGNORE_MISSING,
     &layer_cache::GIT_IN_CONTEXT,
@@ -47,10 +50,20 @@ pub static ALL: &[&Rule] = &[
     &base_image::SCRATCH_WITHOUT_CERTIFICATES,
     &permissions::RUNS_AS_ROOT,
     &permissions::NON_NUMERIC_USER,
-    &permissions::BIND_MOUNT_WITHOUT_MODE,
-    &permissions::RELATIVE_BIND_MOUNT,
     &permissions::HOST_SPECIFIC_BIND_PATH,
     &wsl::PROJECT_ON_WINDOWS_DRIVE,
+];
+
+/// Ids no rule may take again, with why each was retired.
+pub static RETIRED: &[(&str, &str)] = &[
+    (
+        "SD703",
+        "bind-mount-without-mode: data and log mounts must be writable; a bind without `:ro` was never a risk by itself",
+    ),
+    (
+        "SD704",
+        "relative-bind-mount: relative binds are the portable form (they resolve against the compose file on every machine)",
+    ),
 ];
 
 /// A rule by id (`SD501`) or name (`cgo-with-static-runtime`).
@@ -72,6 +85,12 @@ mod tests {
         sorted.sort();
         assert_eq!(ids, sorted, "keep ALL in id order");
         assert_eq!(ids.iter().collect::<HashSet<_>>().len(), ids.len());
+        for (retired, _) in RETIRED {
+            assert!(
+                !ids.contains(retired),
+                "{retired} is retired: never reuse it"
+            );
+        }
         let names: HashSet<&str> = ALL.iter().map(|rule| rule.name).collect();
         assert_eq!(names.len(), ALL.len());
         for rule in ALL {
@@ -99,5 +118,26 @@ mod tests {
             find("sd501").map(|r| r.name),
             Some("cgo-with-static-runtime")
         );
+    }
+
+    #[test]
+    fn every_rule_has_an_explanation_with_an_example_both_ways() {
+        for rule in ALL {
+            let explained = crate::doctor::output::explain(rule);
+            for part in [
+                rule.summary,
+                "Why:",
+                "Example:",
+                "Trips:",
+                "Does not trip:",
+                "Fix:",
+            ] {
+                assert!(
+                    explained.contains(part),
+                    "{}: no `{part}` in\n{explained}",
+                    rule.id
+                );
+            }
+        }
     }
 }

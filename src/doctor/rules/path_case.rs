@@ -6,7 +6,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::doctor::dockerfile::expand;
-use crate::doctor::finding::{Finding, Location, Rule, Severity};
+use crate::doctor::finding::{Confidence, Finding, Location, Rule, Severity};
 use crate::doctor::project::{has_glob, join, parent, CaseMatch, PathIndex, Project};
 
 pub static COPY_PATH_CASE: Rule = Rule {
@@ -16,6 +16,8 @@ pub static COPY_PATH_CASE: Rule = Rule {
     summary: "A COPY or ADD source whose case differs from the file or folder on disk.",
     why: "Windows and macOS find the file whatever the case, so the build works there; the Linux builder (Docker Desktop included, it runs in a Linux VM) matches case exactly and fails with \"not found\".",
     fix: "Write the path with the exact case it has on disk (or rename the file with `git mv` so both agree).",
+    example: "Trips: `COPY Config/app.yaml /etc/app/` when the folder on disk is `config/`.\nDoes not trip: `COPY config/app.yaml /etc/app/`.",
+    confidence: Confidence::Certain,
     fixable: false,
     check: copy_path_case,
 };
@@ -27,6 +29,8 @@ pub static EMBED_PATH_CASE: Rule = Rule {
     summary: "A //go:embed pattern whose case differs from the files on disk.",
     why: "`go build` on Windows or macOS embeds the file; in the Linux container the pattern matches nothing and the build fails with \"pattern …: no matching files found\".",
     fix: "Write the pattern with the exact case of the files (or rename them with `git mv`).",
+    example: "Trips: `//go:embed Static/*.html` when the folder is `static/`.\nDoes not trip: `//go:embed static/*.html`.",
+    confidence: Confidence::Certain,
     fixable: false,
     check: embed_path_case,
 };
@@ -38,6 +42,8 @@ pub static IMPORT_PATH_CASE: Rule = Rule {
     summary: "An import of a package of this module whose case differs from its folder.",
     why: "On Windows and macOS the go tool finds the folder anyway; in the Linux container the import fails with \"package … is not in std\" or \"no required module provides package\".",
     fix: "Write the import path with the folder's exact case (Go convention: lower-case package folders).",
+    example: "Trips: `import \"example.com/app/Services\"` for the folder `services/`.\nDoes not trip: `import \"example.com/app/services\"`.",
+    confidence: Confidence::Certain,
     fixable: false,
     check: import_path_case,
 };
@@ -49,6 +55,8 @@ pub static CASE_ONLY_DUPLICATE: Rule = Rule {
     summary: "Two paths that differ only in case.",
     why: "Windows and macOS hold only one of them: a checkout there silently loses one file (git then shows it as modified), so what builds on Linux is not what the developer sees.",
     fix: "Rename or merge one of them with `git mv`, so no two paths differ only in case.",
+    example: "Trips: `README.md` and `Readme.md` in one folder.\nDoes not trip: `README.md` and `docs/readme.md`.",
+    confidence: Confidence::Certain,
     fixable: false,
     check: case_only_duplicate,
 };

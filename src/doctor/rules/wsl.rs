@@ -2,7 +2,7 @@
 //! through a file-sharing bridge; builds, `go` and git there are many times slower
 //! than in WSL's own file system, and file watching does not work.
 
-use crate::doctor::finding::{Finding, Location, Rule, Severity};
+use crate::doctor::finding::{Confidence, Finding, Location, Rule, Severity};
 use crate::doctor::host::windows_drive;
 use crate::doctor::project::Project;
 
@@ -13,6 +13,8 @@ pub static PROJECT_ON_WINDOWS_DRIVE: Rule = Rule {
     summary: "Inside WSL, the project is on the Windows drive (/mnt/<drive>).",
     why: "Every file access crosses the WSL/Windows bridge: `docker build` sends the context, `go build` reads sources and git scans the tree many times slower than on WSL's own ext4 file system, and file watchers miss changes.",
     fix: "Keep the project in the WSL file system, e.g. `~/src/<name>` (clone it there); open it from Windows as `\\\\wsl$\\<distro>\\home\\…` or with VS Code's WSL extension.",
+    example: "Trips: working in WSL on `/mnt/c/Users/me/orders`.\nDoes not trip: `~/src/orders` inside WSL.",
+    confidence: Confidence::Certain,
     fixable: false,
     check: project_on_windows_drive,
 };
