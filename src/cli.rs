@@ -104,6 +104,7 @@ const DOCTOR_EXAMPLES: &str = "\
 Examples:
   scaffold doctor                          the project in this folder
   scaffold doctor ../orders --fix          apply the safe fixes, then show what is left
+  scaffold doctor --fix --verify           build before and after; undo the fix if it breaks the build
   scaffold doctor --format sarif > doctor.sarif    for code scanning on a code host
   scaffold doctor --format json --fail-on error    machine-readable; fail only on errors
 
@@ -130,6 +131,12 @@ pub struct DoctorArgs {
     /// static runtime), print each change, then report what is left.
     #[arg(long)]
     pub fix: bool,
+
+    /// With --fix: build each image the fix touches before and after it with the
+    /// container engine, and put every file back when one that built before fails
+    /// after (exit 1, saying why).
+    #[arg(long, requires = "fix")]
+    pub verify: bool,
 }
 
 /// `scaffold verify [DIR]`.

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use crate::cli::DoctorArgs;
 use crate::doctor::host::Host;
-use crate::doctor::{self, fix, output, Project};
+use crate::doctor::{self, fix, output, verified_fix, Project};
 use crate::error::Error;
 use crate::exit_status::ExitStatus;
 use crate::report::Reporter;
@@ -20,12 +20,26 @@ pub fn run(args: &DoctorArgs, reporter: &Reporter) -> Result<ExitStatus, Error> 
     let mut project = Project::load(&dir, host)?;
     let mut findings = doctor::check(&project);
     if args.fix {
-        let changes = fix::apply(&project.root, &findings)?;
+        let changes = if args.verify {
+            verified_fix::apply(&project, &findings, None, false, reporter)?
+        } else {
+            let written = fix::write(&project.root, &fix::plan(&project.root, &findings)?);
+            // What was fixed is reported even when a later file fails.
+            for change in &written.changes {
+                reporter.status("Fixed", change);
+            }
+            if let Some(failure) = written.failure {
+                return Err(failure);
+            }
+            written.changes
+        };
         if changes.is_empty() {
             reporter.status("Fixed", "nothing: no finding has a safe automatic fix");
         } else {
-            for change in &changes {
-                reporter.status("Fixed", change);
+            if args.verify {
+                for change in &changes {
+                    reporter.status("Fixed", change);
+                }
             }
             // Report what is left, as a second run would.
             project = Project::load(&dir, host)?;
