@@ -108,7 +108,9 @@ Examples:
   scaffold doctor --format sarif > doctor.sarif    for code scanning on a code host
   scaffold doctor --format json --fail-on error    machine-readable; fail only on errors
 
-Exit codes: 0 no finding at or above --fail-on, 1 findings at or above it, 2 bad input.";
+Exit codes: 0 no finding at or above --fail-on, 1 findings at or above it (or a fix that
+could not be written, or --verify rolled it back), 2 bad input; with --verify 3/4/5 as verify's
+(no engine, daemon not reachable, BuildKit missing: nothing was changed).";
 
 /// `scaffold doctor [DIR]`.
 #[derive(Debug, Args)]

@@ -468,3 +468,24 @@ fn no_images_left_behind() -> bool {
         .lines()
         .any(|line| line.starts_with("scaffold-verify-doctor-") && !line.contains("<none>"))
 }
+
+#[test]
+fn a_file_written_where_gitignore_hides_it_is_not_fixable_again() {
+    // `.*` in .gitignore hides the .gitattributes and .dockerignore that --fix writes.
+    let dir = fixture("dotfiles-ignored-by-gitignore");
+    let (_, first, _) = doctor_json(dir.path(), &["--fix"]);
+    assert!(first.contains(".dockerignore: wrote it"), "{first}");
+    let written = read(dir.path(), ".dockerignore");
+    let (json, second, _) = doctor_json(dir.path(), &["--fix"]);
+    assert!(second.contains("Fixed nothing"), "{second}");
+    assert_eq!(read(dir.path(), ".dockerignore"), written);
+    for finding in json["findings"].as_array().unwrap() {
+        assert_eq!(finding["fixable"], false, "{finding:#}");
+    }
+    let missing = finding(&json, "SD402");
+    let advice = missing["fix"].as_str().unwrap();
+    assert!(
+        advice.contains("`.dockerignore` exists") && advice.contains("git add -f .dockerignore"),
+        "{advice}"
+    );
+}

@@ -23,15 +23,7 @@ pub fn run(args: &DoctorArgs, reporter: &Reporter) -> Result<ExitStatus, Error> 
         let changes = if args.verify {
             verified_fix::apply(&project, &findings, None, false, reporter)?
         } else {
-            let written = fix::write(&project.root, &fix::plan(&project.root, &findings)?);
-            // What was fixed is reported even when a later file fails.
-            for change in &written.changes {
-                reporter.status("Fixed", change);
-            }
-            if let Some(failure) = written.failure {
-                return Err(failure);
-            }
-            written.changes
+            apply_reporting_each(&project, &findings, reporter)?
         };
         if changes.is_empty() {
             reporter.status("Fixed", "nothing: no finding has a safe automatic fix");
@@ -53,6 +45,23 @@ pub fn run(args: &DoctorArgs, reporter: &Reporter) -> Result<ExitStatus, Error> 
     } else {
         ExitStatus::Success
     })
+}
+
+/// Writes the fixes, printing each change as it is made, so what was fixed is known
+/// even when a later file fails.
+fn apply_reporting_each(
+    project: &Project,
+    findings: &[doctor::Finding],
+    reporter: &Reporter,
+) -> Result<Vec<String>, Error> {
+    let written = fix::write(&project.root, &fix::plan(&project.root, findings)?);
+    for change in &written.changes {
+        reporter.status("Fixed", change);
+    }
+    match written.failure {
+        Some(failure) => Err(failure),
+        None => Ok(written.changes),
+    }
 }
 
 /// Colour only for a terminal, and never when NO_COLOR is set (https://no-color.org).

@@ -38,6 +38,11 @@ pub struct Need {
     pub path: String,
     /// E.g. "`COPY --from=build /app/.env` (line 9 of Dockerfile)".
     pub why: String,
+    /// Named as a source from the context (COPY, ADD, a bind mount, `//go:embed`):
+    /// read even if it is not there yet (generated before the build), so any exclusion
+    /// of it counts. Otherwise (a path a command names, or one a later stage copies)
+    /// only what is in the context now can be hidden: the rest the build makes itself.
+    pub literal: bool,
 }
 
 #[derive(Debug, Default)]
@@ -138,7 +143,8 @@ impl ContextUse {
                 }
                 continue;
             }
-            if hidden(&need.path) {
+            let there = need.literal || self.files.contains(&need.path);
+            if there && hidden(&need.path) {
                 return Some((need, need.path.clone()));
             }
             if let Some(file) = self.under(&need.path).find(|file| hidden(file)) {
@@ -283,12 +289,26 @@ impl Reader {
         }
     }
 
+    /// A source named from the context: see `Need::literal`.
     fn need(&mut self, path: String, why: String) {
+        self.push_need(path, why, true);
+    }
+
+    /// A path the build reads if the context has it.
+    fn need_if_there(&mut self, path: String, why: String) {
+        self.push_need(path, why, false);
+    }
+
+    fn push_need(&mut self, path: String, why: String, literal: bool) {
         let path = path.trim_end_matches('/').to_string();
-        if path.is_empty() || self.needs.iter().any(|need| need.path == path) {
+        if path.is_empty() {
             return;
         }
-        self.needs.push(Need { path, why });
+        if let Some(known) = self.needs.iter_mut().find(|need| need.path == path) {
+            known.literal |= literal;
+            return;
+        }
+        self.needs.push(Need { path, why, literal });
     }
 
     fn place(&self, instruction: &Instruction) -> String {
@@ -379,7 +399,7 @@ impl Reader {
                 }
                 let image_path = image_join("/", &path);
                 for context_path in source.to_context(&image_path, &self.files) {
-                    self.need(
+                    self.need_if_there(
                         context_path,
                         format!("{why}, which the `{from}` stage got from the context"),
                     );
@@ -481,7 +501,7 @@ impl Reader {
                     if let Some(held) = stages.get(source_stage) {
                         let image_path = image_join("/", &source);
                         for context_path in held.to_context(&image_path, &self.files) {
-                            self.need(context_path.clone(), mount_why.clone());
+                            self.need_if_there(context_path.clone(), mount_why.clone());
                             files.holds.push((target.clone(), context_path));
                         }
                     }
@@ -529,7 +549,7 @@ impl Reader {
         let name = program.rsplit('/').next().unwrap_or(program);
         match name {
             "git" if git_reads_repository(&words[1..]) => {
-                self.need(
+                self.need_if_there(
                     ".git".to_string(),
                     format!("{why} runs `{}`", words.join(" ")),
                 );
@@ -544,13 +564,19 @@ impl Reader {
             _ if program.contains('/') => self.script_file(program, files, why, depth),
             _ => {}
         }
+        let mut previous = program.as_str();
         for word in &words[1..] {
+            let written = matches!(previous, ">" | ">>" | "-o" | "--output");
+            previous = word;
+            if written {
+                continue; // an output, not an input
+            }
             let path = word
                 .rsplit_once('=')
                 .map_or(word.as_str(), |(_, value)| value);
             if looks_like_a_path(path) {
                 for context_path in self.context_paths(path, files) {
-                    self.need(context_path, format!("{why} names `{path}`"));
+                    self.need_if_there(context_path, format!("{why} names `{path}`"));
                 }
             }
         }
@@ -573,7 +599,7 @@ impl Reader {
     /// A script the build runs: read it too, when it is in the context.
     fn script_file(&mut self, path: &str, files: &StageFiles, why: &str, depth: usize) {
         for context_path in self.context_paths(path, files) {
-            self.need(context_path.clone(), format!("{why} runs `{path}`"));
+            self.need_if_there(context_path.clone(), format!("{why} runs `{path}`"));
             if let Some(text) = self.read(&context_path, depth, why) {
                 let why = format!("{why}, through `{context_path}`");
                 self.script(&text, files, &why, depth + 1);
@@ -608,7 +634,7 @@ impl Reader {
                 if !self.root.join(&context_path).is_file() {
                     continue;
                 }
-                self.need(context_path.clone(), format!("{why} runs make"));
+                self.need_if_there(context_path.clone(), format!("{why} runs make"));
                 if let Some(text) = self.read(&context_path, depth, why) {
                     let why = format!(
                         "{why}, through `make {}` in `{context_path}`",
@@ -911,5 +937,160 @@ mod tests {
             workdir: "/".into(),
         };
         assert_eq!(elsewhere.to_context("/app/.env", &files), [".env"]);
+    }
+
+    /// What the builds of a project made of `files` read, through its `.dockerignore`.
+    fn uses(files: &[(&str, &str)]) -> ContextUse {
+        let dir = tempfile::tempdir().unwrap();
+        for (path, text) in files {
+            let path = dir.path().join(path);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        }
+        let project = Project::load(dir.path(), crate::doctor::host::Host::default()).unwrap();
+        of(&project, ".dockerignore")
+    }
+
+    /// The path `added` (lines appended to `old`) would hide from the build.
+    fn hides(uses: &ContextUse, old: &str, added: &str) -> Option<String> {
+        let before = Dockerignore::parse(old);
+        let after = Dockerignore::parse(&format!("{old}\n{added}"));
+        uses.broken_by(&before, &after).map(|(_, path)| path)
+    }
+
+    #[test]
+    fn copies_are_followed_through_stages() {
+        let uses = uses(&[
+            (
+                "Dockerfile",
+                "FROM golang AS source\nCOPY . /src\nFROM source AS build\nRUN go build -o /out/app /src\nFROM alpine AS assets\nCOPY --from=build /src /srv/app\nFROM alpine\nCOPY --from=assets /srv/app/config/.env /etc/app.env\n",
+            ),
+            ("config/.env", "A=1\n"),
+            (".env", "B=2\n"),
+        ]);
+        assert!(uses.unknown.is_empty(), "{:?}", uses.unknown);
+        assert_eq!(hides(&uses, "", "config/").as_deref(), Some("config/.env"));
+        assert_eq!(hides(&uses, "", "**/.env").as_deref(), Some("config/.env"));
+        assert_eq!(
+            hides(&uses, "", ".env"),
+            None,
+            "the root .env is not copied out"
+        );
+    }
+
+    #[test]
+    fn bind_mounts_from_the_context_and_from_stages() {
+        let uses = uses(&[
+            (
+                "Dockerfile",
+                "FROM alpine AS files\nCOPY . /ctx\nFROM alpine\nRUN --mount=type=bind,from=files,source=/ctx/secrets/token,target=/t cat /t\nRUN --mount=type=bind,source=.npmrc,target=/root/.npmrc true\nRUN --mount=type=cache,target=/root/.cache true\n",
+            ),
+            ("secrets/token", "x\n"),
+        ]);
+        assert_eq!(
+            hides(&uses, "", "secrets").as_deref(),
+            Some("secrets/token")
+        );
+        assert_eq!(hides(&uses, "", ".npmrc").as_deref(), Some(".npmrc"));
+    }
+
+    #[test]
+    fn what_commands_and_entrypoints_read() {
+        let uses = uses(&[
+            (
+                "Dockerfile",
+                "FROM alpine\nWORKDIR /app\nCOPY . .\nRUN rm -rf .git && go build -o bin/app .\nENTRYPOINT [\"/app/docker-entrypoint.sh\"]\n",
+            ),
+            ("docker-entrypoint.sh", "#!/bin/sh\nset -a; . /app/.env; set +a\nexec /app/bin/app\n"),
+            (".env", "A=1\n"),
+            (".git/HEAD", "ref: refs/heads/main\n"),
+            ("bin/app", "local build\n"),
+        ]);
+        assert_eq!(
+            hides(&uses, "", ".git"),
+            None,
+            "`rm -rf .git` does not read it"
+        );
+        assert_eq!(hides(&uses, "", ".env").as_deref(), Some(".env"));
+        // `exec /app/bin/app` runs what the image built over the local copy; the
+        // entrypoint names it, so it stays: conservative, never wrong.
+        assert_eq!(hides(&uses, "", "bin/").as_deref(), Some("bin/app"));
+    }
+
+    #[test]
+    fn outputs_and_paths_the_build_makes_are_not_reads() {
+        let uses = uses(&[
+            (
+                "Dockerfile",
+                "FROM golang AS build\nWORKDIR /src\nCOPY . .\nRUN go build -o bin/app . > build.log\nFROM alpine\nCOPY --from=build /src/dist/app /app\n",
+            ),
+            ("bin/app", "local build\n"),
+            ("main.go", "package main\n"),
+        ]);
+        assert_eq!(hides(&uses, "", "bin/"), None, "{:?}", uses.needs);
+        assert_eq!(
+            hides(&uses, "", "dist/"),
+            None,
+            "dist/app is made in the image"
+        );
+    }
+
+    #[test]
+    fn embedded_files_are_read_by_go_build() {
+        let uses = uses(&[
+            (
+                "Dockerfile",
+                "FROM golang\nWORKDIR /src\nCOPY . .\nRUN go build .\n",
+            ),
+            (
+                "web/web.go",
+                "package web\n\nimport \"embed\"\n\n//go:embed dist\nvar files embed.FS\n",
+            ),
+            ("web/dist/index.html", "<h1>hi</h1>\n"),
+        ]);
+        assert_eq!(
+            hides(&uses, "", "dist/"),
+            None,
+            "`dist/` only matches at the root"
+        );
+        assert_eq!(hides(&uses, "", "**/dist").as_deref(), Some("web/dist"));
+    }
+
+    #[test]
+    fn exceptions_are_matched_as_the_builder_does() {
+        let uses = uses(&[
+            (
+                "Dockerfile",
+                "FROM alpine\nCOPY .env.example /app/.env\nCOPY cmd/ /src/cmd/\n",
+            ),
+            (".env.example", "A=\n"),
+            ("cmd/app/main.go", "package main\n"),
+        ]);
+        assert_eq!(hides(&uses, "", ".env*\n!.env.example"), None);
+        assert_eq!(
+            hides(&uses, "*\n!cmd/\n!.env.example", ".env*").as_deref(),
+            Some(".env.example")
+        );
+        assert_eq!(
+            hides(&uses, "*\n!cmd/\n!.env.example", "**/*.go").as_deref(),
+            Some("cmd/app/main.go")
+        );
+        assert_eq!(hides(&uses, "*\n!cmd/\n!.env.example", ".git"), None);
+    }
+
+    #[test]
+    fn what_cannot_be_known_is_said() {
+        let unparsed = uses(&[("Dockerfile", "COPY . .\n")]);
+        assert!(
+            unparsed.unknown[0].contains("does not parse"),
+            "{:?}",
+            unparsed.unknown
+        );
+        let argument = uses(&[("Dockerfile", "FROM alpine\nARG SRC\nCOPY ${SRC} /app\n")]);
+        assert!(
+            argument.unknown[0].contains("build argument"),
+            "{:?}",
+            argument.unknown
+        );
     }
 }
