@@ -403,11 +403,17 @@ fn files_fixed_before_a_failing_one_are_reported() {
 
 // --- #9: --fix --verify with the real engine -----------------------------------------
 
+/// The engine tests run one at a time, so each can check that it left no image.
+static ENGINE: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 #[test]
 fn verify_rolls_back_a_fix_that_breaks_the_build() {
     if !require_docker() {
         return;
     }
+    let _engine = ENGINE
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
     // doctor cannot see that `cat $(cat build-inputs.txt)` reads .env; the build can.
     let dir = fixture("build-reads-env-through-file-list");
     let before = snapshot(dir.path());
@@ -441,6 +447,9 @@ fn verify_keeps_a_fix_that_builds() {
     if !require_docker() {
         return;
     }
+    let _engine = ENGINE
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
     let dir = fixture("builds-without-env");
     let output = doctor()
         .arg(dir.path())

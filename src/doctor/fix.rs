@@ -75,17 +75,6 @@ pub struct Written {
     pub failure: Option<Error>,
 }
 
-/// Applies the repairs the findings carry. Returns one line per file changed, saying
-/// what changed, in path order; when a write fails, the error lists the files already
-/// changed (use `plan` and `write` to report them one by one).
-pub fn apply(root: &Path, findings: &[Finding]) -> Result<Vec<String>, Error> {
-    let written = write(root, &plan(root, findings)?);
-    match written.failure {
-        Some(error) => Err(error),
-        None => Ok(written.changes),
-    }
-}
-
 /// The changes the findings' repairs make, one per file, in path order; nothing is
 /// written.
 pub fn plan(root: &Path, findings: &[Finding]) -> Result<Vec<Change>, Error> {

@@ -24,7 +24,7 @@ use crate::verify::project::needs_buildkit;
 use crate::verify::RunIdentity;
 
 /// Applies the fixes when the builds they touch still build; returns the changes
-/// made, as `fix::apply` does.
+/// made, one line per file, as `fix::write` reports them.
 pub fn apply(
     project: &Project,
     findings: &[Finding],
@@ -203,5 +203,33 @@ impl Drop for Images {
                 .engine
                 .output(&["image", "rm", "--force", tag.as_str()]);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn view(path: &str, context: &str) -> DockerfileView {
+        DockerfileView {
+            path: path.to_string(),
+            context: context.to_string(),
+            parsed: crate::doctor::dockerfile::parse("FROM scratch\n"),
+            dockerignore: None,
+        }
+    }
+
+    #[test]
+    fn a_change_touches_the_builds_whose_context_holds_it() {
+        let service = view("services/api/Dockerfile", "services/api");
+        assert!(touches(&service, "services/api/.dockerignore"));
+        assert!(touches(&service, "services/api/entrypoint.sh"));
+        assert!(touches(&service, "services/api/Dockerfile"));
+        assert!(!touches(&service, ".gitattributes"));
+        assert!(!touches(&service, "services/web/.dockerignore"));
+        let root = view("build/Dockerfile", "");
+        assert!(touches(&root, ".gitattributes"));
+        let outside = view("deploy/Dockerfile", "src");
+        assert!(touches(&outside, "deploy/Dockerfile.dockerignore"));
     }
 }
