@@ -95,13 +95,13 @@ fn by_hand(repair: &Fix) -> String {
                 .collect();
             format!("make sure it holds {}", lines.join(", "))
         }
-        Fix::Append { lines, .. } => {
+        Fix::Append { path, lines } => {
             let lines: Vec<String> = lines
                 .iter()
                 .filter(|line| !line.starts_with('#'))
                 .map(|line| format!("`{line}`"))
                 .collect();
-            format!("add {} at the end", lines.join(", "))
+            format!("add {} at the end of `{path}`", lines.join(", "))
         }
         Fix::CrlfToLf { .. } => "convert the line endings to LF".to_string(),
         Fix::InsertAfter { line, text, .. } => format!("add `{text}` after line {line}"),
