@@ -13,6 +13,7 @@
 //! So a finding marked fixable is one `--fix` really changes, and a change it makes
 //! never takes away what a build reads.
 
+use std::collections::HashMap;
 use std::fs;
 use std::path::Path;
 
@@ -24,11 +25,13 @@ use crate::doctor::project::Project;
 
 /// Turns every repair that cannot be proven safe into advice.
 pub fn vet(project: &Project, findings: &mut [Finding]) {
+    // What a context's builds read, worked out once per .dockerignore.
+    let mut reads: HashMap<String, ContextUse> = HashMap::new();
     for finding in findings.iter_mut() {
         let Some(repair) = finding.repair.take() else {
             continue;
         };
-        match judge(project, repair) {
+        match judge(project, repair, &mut reads) {
             Verdict::Safe(repair) => finding.repair = Some(repair),
             Verdict::Advice(advice) => finding.hint = Some(advice),
         }
@@ -40,7 +43,7 @@ enum Verdict {
     Advice(String),
 }
 
-fn judge(project: &Project, repair: Fix) -> Verdict {
+fn judge(project: &Project, repair: Fix, reads: &mut HashMap<String, ContextUse>) -> Verdict {
     let path = repair.path().to_string();
     if let Some(link) = symlink_on_the_way(&project.root, &path) {
         let target = fs::read_link(project.root.join(&link))
@@ -63,7 +66,10 @@ fn judge(project: &Project, repair: Fix) -> Verdict {
         .next()
         .is_some_and(|name| name.ends_with(".dockerignore"))
     {
-        return dockerignore(project, repair);
+        let uses = reads
+            .entry(path.clone())
+            .or_insert_with(|| context_use::of(project, &path));
+        return dockerignore(project, uses, repair);
     }
     Verdict::Safe(repair)
 }
@@ -108,9 +114,8 @@ fn by_hand(repair: &Fix) -> String {
     }
 }
 
-fn dockerignore(project: &Project, repair: Fix) -> Verdict {
+fn dockerignore(project: &Project, uses: &ContextUse, repair: Fix) -> Verdict {
     let path = repair.path().to_string();
-    let uses = context_use::of(project, &path);
     if let Some(reason) = uses.unknown.first() {
         return Verdict::Advice(format!(
             "--fix did not change `{path}`: {reason}, so doctor cannot prove the change hides nothing the build reads. {} by hand once you have checked the build does not need what it excludes.",
@@ -118,7 +123,7 @@ fn dockerignore(project: &Project, repair: Fix) -> Verdict {
         ));
     }
     match repair {
-        Fix::Create { path, contents } => new_dockerignore(&uses, path, &contents),
+        Fix::Create { path, contents } => new_dockerignore(uses, path, &contents),
         other => {
             let current = fs::read(project.root.join(&path)).ok();
             let old = Dockerignore::parse(&String::from_utf8_lossy(
