@@ -106,11 +106,14 @@ const DOCTOR_EXAMPLES: &str = "\
 Examples:
   scaffold doctor                          the project in this folder
   scaffold doctor ../orders --fix          apply the safe fixes, then show what is left
+  scaffold doctor --fix --verify           build before and after; undo the fix if it breaks the build
   scaffold doctor --format sarif > doctor.sarif    for code scanning on a code host
   scaffold doctor --format json --fail-on error    machine-readable; fail only on errors
   scaffold doctor --explain SD302          why a rule matters, an example, and the fix
 
-Exit codes: 0 no finding at or above --fail-on, 1 findings at or above it, 2 bad input.";
+Exit codes: 0 no finding at or above --fail-on, 1 findings at or above it (or a fix that
+could not be written, or --verify rolled it back), 2 bad input; with --verify 3/4/5 as verify's
+(no engine, daemon not reachable, BuildKit missing: nothing was changed).";
 
 /// `scaffold doctor [DIR]`.
 #[derive(Debug, Args)]
@@ -138,6 +141,11 @@ pub struct DoctorArgs {
     /// matters, an example and the fix, then exit without checking a project.
     #[arg(long, value_name = "RULE")]
     pub explain: Option<String>,
+    /// With --fix: build each image the fix touches before and after it with the
+    /// container engine, and put every file back when one that built before fails
+    /// after (exit 1, saying why).
+    #[arg(long, requires = "fix")]
+    pub verify: bool,
 }
 
 /// `scaffold verify [DIR]`.

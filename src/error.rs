@@ -159,6 +159,39 @@ pub enum Error {
 
     #[error("no doctor rule `{key}`: give an id such as `SD302` or a name such as `no-module-download` (the README lists them all)")]
     UnknownRule { key: String },
+    #[error(
+        "could not write the fix to `{}`: {source}. That file is unchanged: a fix is written to a temporary file beside it and renamed over it only when complete{}",
+        path.display(),
+        already_fixed(written)
+    )]
+    FixNotWritten {
+        path: PathBuf,
+        source: io::Error,
+        /// What was fixed before it, as `--fix` reports each change.
+        written: Vec<String>,
+    },
+
+    #[error(
+        "`doctor --fix --verify`: {dockerfile} built before the fix and fails after it{}, so the fix was rolled back ({}){}.\nLast lines of the build log:\n{}",
+        step.as_ref().map(|s| format!(" at `{s}`")).unwrap_or_default(),
+        restore_note(restored, not_restored),
+        if not_restored.is_empty() { String::new() } else { format!("; NOT restored: {}", not_restored.join("; ")) },
+        indent_or_empty(tail)
+    )]
+    FixBrokeBuild {
+        dockerfile: String,
+        step: Option<String>,
+        tail: Vec<String>,
+        /// The files put back byte for byte.
+        restored: Vec<String>,
+        not_restored: Vec<String>,
+    },
+
+    #[error(
+        "`doctor --fix --verify`: no image the fix touches builds before the fix ({}), so it cannot be verified; nothing was changed. Fix the build first, or run `doctor --fix` without --verify",
+        failures.join("; ")
+    )]
+    FixNotVerifiable { failures: Vec<String> },
 }
 
 impl Error {
@@ -186,6 +219,9 @@ impl Error {
             | Error::ContainerFailed { .. }
             | Error::NotHealthy { .. }
             | Error::ComposeFailed { .. } => ExitStatus::Failure,
+            Error::FixNotWritten { .. }
+            | Error::FixBrokeBuild { .. }
+            | Error::FixNotVerifiable { .. } => ExitStatus::Failure,
             Error::Template { .. }
             | Error::TemplateSet(_)
             | Error::TemplateFetch { .. }
@@ -236,6 +272,23 @@ fn indent_or_empty(lines: &[String]) -> String {
         "    (empty)".to_string()
     } else {
         indent(lines)
+    }
+}
+
+/// The end of a `FixNotWritten` message: what was fixed before the failure.
+fn already_fixed(written: &[String]) -> String {
+    if written.is_empty() {
+        "; no file was changed".to_string()
+    } else {
+        format!(". Fixed before it: {}", written.join("; "))
+    }
+}
+
+fn restore_note(restored: &[String], not_restored: &[String]) -> String {
+    if restored.is_empty() && not_restored.is_empty() {
+        "nothing had been written".to_string()
+    } else {
+        format!("restored byte for byte: {}", list(restored))
     }
 }
 

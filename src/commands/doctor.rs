@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use crate::cli::DoctorArgs;
 use crate::doctor::host::Host;
-use crate::doctor::{self, fix, output, Project};
+use crate::doctor::{self, fix, output, verified_fix, Project};
 use crate::error::Error;
 use crate::exit_status::ExitStatus;
 use crate::report::Reporter;
@@ -26,12 +26,18 @@ pub fn run(args: &DoctorArgs, reporter: &Reporter) -> Result<ExitStatus, Error> 
     let mut project = Project::load(&dir, host)?;
     let mut findings = doctor::check(&project);
     if args.fix {
-        let changes = fix::apply(&project.root, &findings)?;
+        let changes = if args.verify {
+            verified_fix::apply(&project, &findings, None, false, reporter)?
+        } else {
+            apply_reporting_each(&project, &findings, reporter)?
+        };
         if changes.is_empty() {
             reporter.status("Fixed", "nothing: no finding has a safe automatic fix");
         } else {
-            for change in &changes {
-                reporter.status("Fixed", change);
+            if args.verify {
+                for change in &changes {
+                    reporter.status("Fixed", change);
+                }
             }
             // Report what is left, as a second run would.
             project = Project::load(&dir, host)?;
@@ -45,6 +51,23 @@ pub fn run(args: &DoctorArgs, reporter: &Reporter) -> Result<ExitStatus, Error> 
     } else {
         ExitStatus::Success
     })
+}
+
+/// Writes the fixes, printing each change as it is made, so what was fixed is known
+/// even when a later file fails.
+fn apply_reporting_each(
+    project: &Project,
+    findings: &[doctor::Finding],
+    reporter: &Reporter,
+) -> Result<Vec<String>, Error> {
+    let written = fix::write(&project.root, &fix::plan(&project.root, findings)?);
+    for change in &written.changes {
+        reporter.status("Fixed", change);
+    }
+    match written.failure {
+        Some(failure) => Err(failure),
+        None => Ok(written.changes),
+    }
 }
 
 /// Colour only for a terminal, and never when NO_COLOR is set (https://no-color.org).

@@ -3,11 +3,14 @@
 //!
 //! Flow: `project` reads the folder once (files, parsed Dockerfiles and compose
 //! files, Go sources, git's view); every rule in `rules::ALL` looks at that view and
-//! returns findings; `output` formats them (text, JSON, SARIF); `fix` applies the
-//! repairs findings carry. Nothing here prints.
+//! returns findings; `safe_fix` keeps only the repairs it can prove safe (what a build
+//! reads comes from `context_use`); `output` formats them (text, JSON, SARIF); `fix`
+//! applies the repairs findings carry, and `verified_fix` builds before and after
+//! (`--fix --verify`). Nothing here prints.
 
 pub mod build_scripts;
 pub mod compose;
+pub mod context_use;
 pub mod dockerfile;
 pub mod dockerignore;
 pub mod finding;
@@ -22,7 +25,9 @@ pub mod known_images;
 pub mod output;
 pub mod project;
 pub mod rules;
+pub mod safe_fix;
 pub mod shell;
+pub mod verified_fix;
 
 pub use finding::{Finding, Location, Rule, Severity};
 pub use project::Project;
@@ -33,6 +38,8 @@ pub fn check(project: &Project) -> Vec<Finding> {
         .iter()
         .flat_map(|rule| (rule.check)(project))
         .collect();
+    // A repair that cannot be proven safe here is advice, never a "fixable" finding.
+    safe_fix::vet(project, &mut findings);
     findings.sort_by(|a, b| (&a.location, a.rule.id).cmp(&(&b.location, b.rule.id)));
     findings
 }

@@ -2,6 +2,8 @@
 //! whole log with `-v`, and on failure the failing step and the last lines of the log.
 
 use std::collections::HashMap;
+use std::ffi::OsStr;
+use std::path::Path;
 use std::sync::OnceLock;
 use std::time::Instant;
 
@@ -32,13 +34,32 @@ pub fn build(
     verbose: bool,
     reporter: &Reporter,
 ) -> Result<Built, Error> {
-    let tag = project.image_tag();
-    let args = [
-        "build".as_ref(),
-        "--tag".as_ref(),
-        tag.as_ref(),
-        project.dir.as_os_str(),
-    ];
+    build_image(
+        ready,
+        &project.image_tag(),
+        None,
+        &project.dir,
+        verbose,
+        reporter,
+    )
+}
+
+/// `build --tag TAG [--file DOCKERFILE] CONTEXT`, shown and reported as `build` does;
+/// also used by `doctor --fix --verify` for any Dockerfile and context.
+pub fn build_image(
+    ready: &Ready,
+    tag: &str,
+    dockerfile: Option<&Path>,
+    context: &Path,
+    verbose: bool,
+    reporter: &Reporter,
+) -> Result<Built, Error> {
+    let tag = tag.to_string();
+    let mut args: Vec<&OsStr> = vec!["build".as_ref(), "--tag".as_ref(), tag.as_ref()];
+    if let Some(dockerfile) = dockerfile {
+        args.extend(["--file".as_ref(), dockerfile.as_os_str()]);
+    }
+    args.push(context.as_os_str());
     let description = ready.engine.tool.describe(&args);
     let progress = reporter.progress("Building", &tag, !verbose);
     let mut steps = Steps::default();
