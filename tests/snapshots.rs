@@ -96,6 +96,16 @@ fn without_redis() {
     assert_variant_snapshots("no-redis", &["--no-redis"]);
 }
 
+#[test]
+fn kubernetes_and_github_actions() {
+    assert_variant_snapshots("k8s-github", &["--k8s", "--ci", "github"]);
+}
+
+#[test]
+fn kubernetes_and_gitlab_ci_without_redis() {
+    assert_variant_snapshots("k8s-gitlab-no-redis", &["--k8s", "--ci", "gitlab", "--no-redis"]);
+}
+
 /// Every file rendered for two very different machines is the same once filtered: no
 /// host-dependent value escapes the filters, so the snapshots hold on any machine.
 #[test]

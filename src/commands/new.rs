@@ -223,20 +223,15 @@ fn equivalent_command(
     flag("--port", answers.port.to_string());
     flag("--runtime", answers.runtime.to_string());
     flag("--goproxy", answers.goproxy.to_string());
+    flag("--ci", answers.ci.to_string());
     if let Some(source) = &args.source.templates {
         flag("--templates", source.to_string());
     }
     for (key, value) in values {
         flag("--set", format!("{key}={value}"));
     }
-    words.push(
-        if answers.redis {
-            "--redis"
-        } else {
-            "--no-redis"
-        }
-        .to_string(),
-    );
+    words.push(if answers.redis { "--redis" } else { "--no-redis" }.to_string());
+    words.push(if answers.k8s { "--k8s" } else { "--no-k8s" }.to_string());
     let switches = [
         (args.no_git, "--no-git"),
         (args.no_verify, "--no-verify"),

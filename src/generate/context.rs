@@ -6,13 +6,17 @@ use std::collections::BTreeMap;
 use tera::Context;
 
 use crate::error::Error;
-use crate::generate::answers::Answers;
+use crate::generate::answers::{Answers, Ci};
 use crate::generate::answers::TeamDefaults;
 use crate::host::WslSuggestion;
 
 /// The user id the service runs as: distroless's `nonroot`, used numerically so
 /// Kubernetes' runAsNonRoot can check it and bind mounts can be chowned to it.
 pub const SERVICE_UID: u32 = 65532;
+
+/// How long the service lets in-flight requests finish after SIGTERM (`shutdownTimeout`
+/// in internal/server): the Kubernetes grace period and verify's stop check wait longer.
+pub const SHUTDOWN_SECONDS: u32 = 8;
 
 /// The redis image of the compose file, pinned to a major version.
 pub const REDIS_IMAGE: &str = "redis:7-alpine";
@@ -29,6 +33,12 @@ pub fn template_context(answers: &Answers, wsl: WslSuggestion) -> Context {
     context.insert("redis", &answers.redis);
     context.insert("redis_image", REDIS_IMAGE);
     context.insert("goproxy", answers.goproxy.as_str());
+    context.insert("ci", answers.ci.as_str());
+    context.insert("ci_github", &(answers.ci == Ci::Github));
+    context.insert("ci_gitlab", &(answers.ci == Ci::Gitlab));
+    context.insert("k8s", &answers.k8s);
+    context.insert("k8s_redis", &(answers.k8s && answers.redis));
+    context.insert("shutdown_seconds", &SHUTDOWN_SECONDS);
     context.insert("uid", &SERVICE_UID);
     context.insert("wsl_memory_gb", &wsl.memory_gb);
     context.insert("wsl_processors", &wsl.processors);

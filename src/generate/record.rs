@@ -44,6 +44,10 @@ pub struct AnswerValues {
     pub runtime: Option<String>,
     pub redis: Option<bool>,
     pub goproxy: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ci: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub k8s: Option<bool>,
 }
 
 impl AnswersFile {
@@ -75,6 +79,8 @@ impl AnswersFile {
             runtime: parse(&values.runtime, &invalid)?,
             redis: values.redis,
             goproxy: parse(&values.goproxy, &invalid)?,
+            ci: parse(&values.ci, &invalid)?,
+            k8s: values.k8s,
         })
     }
 
@@ -97,6 +103,8 @@ impl AnswersFile {
                 runtime: Some(answers.runtime.to_string()),
                 redis: Some(answers.redis),
                 goproxy: Some(answers.goproxy.to_string()),
+                ci: Some(answers.ci.to_string()),
+                k8s: Some(answers.k8s),
             },
             variables: variables.clone(),
         }

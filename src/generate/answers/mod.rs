@@ -2,6 +2,7 @@
 //! flag, a prompt or the defaults), into a type that cannot hold an invalid value, so
 //! nothing downstream checks again.
 
+mod ci;
 mod go_version;
 mod goproxy;
 mod module_path;
@@ -10,6 +11,7 @@ mod port;
 mod runtime;
 mod team_defaults;
 
+pub use ci::Ci;
 pub use go_version::{GoVersion, DEFAULT_GO_VERSION};
 pub use goproxy::{GoProxy, DEFAULT_GOPROXY};
 pub use module_path::ModulePath;
@@ -37,6 +39,8 @@ pub struct Defaults {
     pub runtime: Runtime,
     pub redis: bool,
     pub goproxy: GoProxy,
+    pub ci: Ci,
+    pub k8s: bool,
 }
 
 impl Default for Defaults {
@@ -48,6 +52,8 @@ impl Default for Defaults {
             runtime: Runtime::default(),
             redis: true,
             goproxy: GoProxy::default(),
+            ci: Ci::default(),
+            k8s: false,
         }
     }
 }
@@ -78,6 +84,12 @@ impl Defaults {
         if let Some(goproxy) = &team.goproxy {
             defaults.goproxy = goproxy.parse().map_err(invalid)?;
         }
+        if let Some(ci) = &team.ci {
+            defaults.ci = ci.parse().map_err(invalid)?;
+        }
+        if let Some(k8s) = team.k8s {
+            defaults.k8s = k8s;
+        }
         Ok(defaults)
     }
 }
@@ -92,6 +104,9 @@ pub struct Answers {
     pub runtime: Runtime,
     pub redis: bool,
     pub goproxy: GoProxy,
+    pub ci: Ci,
+    /// Kubernetes manifests (kustomize base and overlays) under deploy/k8s.
+    pub k8s: bool,
 }
 
 /// The answers given up front (flags); any may be missing.
@@ -104,6 +119,8 @@ pub struct GivenAnswers {
     pub runtime: Option<Runtime>,
     pub redis: Option<bool>,
     pub goproxy: Option<GoProxy>,
+    pub ci: Option<Ci>,
+    pub k8s: Option<bool>,
 }
 
 /// Asks a person for an answer. The terminal implementation lives in `prompt`; tests
@@ -140,6 +157,8 @@ impl GivenAnswers {
             runtime: self.runtime.or(other.runtime),
             redis: self.redis.or(other.redis),
             goproxy: self.goproxy.or(other.goproxy),
+            ci: self.ci.or(other.ci),
+            k8s: self.k8s.or(other.k8s),
         }
     }
 
@@ -169,6 +188,8 @@ impl GivenAnswers {
             runtime: self.runtime.unwrap_or(defaults.runtime),
             redis: self.redis.unwrap_or(defaults.redis),
             goproxy: self.goproxy.unwrap_or(defaults.goproxy.clone()),
+            ci: self.ci.unwrap_or(defaults.ci),
+            k8s: self.k8s.unwrap_or(defaults.k8s),
         })
     }
 
@@ -200,6 +221,17 @@ impl GivenAnswers {
             "GOPROXY",
             Some(defaults.goproxy.as_str()),
         )?;
+        let ci = match self.ci {
+            Some(ci) => ci,
+            None => ask_ci(ask, defaults.ci)?,
+        };
+        let k8s = match self.k8s {
+            Some(k8s) => k8s,
+            None => ask.confirm(
+                "Add Kubernetes manifests (deploy/k8s, kustomize)?",
+                defaults.k8s,
+            )?,
+        };
         Ok(Answers {
             name,
             module,
@@ -208,6 +240,8 @@ impl GivenAnswers {
             runtime,
             redis,
             goproxy,
+            ci,
+            k8s,
         })
     }
 }
@@ -235,6 +269,13 @@ fn ask_runtime(ask: &mut dyn Ask, default: Runtime) -> Result<Runtime, Error> {
     let default = Runtime::ALL.iter().position(|r| *r == default).unwrap_or(0);
     let index = ask.choose("Runtime image", &choices, default)?;
     Ok(Runtime::ALL[index])
+}
+
+fn ask_ci(ask: &mut dyn Ask, default: Ci) -> Result<Ci, Error> {
+    let choices: Vec<&str> = Ci::ALL.iter().map(|c| c.summary()).collect();
+    let default = Ci::ALL.iter().position(|c| *c == default).unwrap_or(0);
+    let index = ask.choose("CI workflow", &choices, default)?;
+    Ok(Ci::ALL[index])
 }
 
 /// Values for a team's extra variables: given ones (already checked), then asked for

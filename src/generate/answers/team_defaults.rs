@@ -14,6 +14,8 @@ pub struct TeamDefaults {
     pub runtime: Option<String>,
     pub redis: Option<bool>,
     pub goproxy: Option<String>,
+    pub ci: Option<String>,
+    pub k8s: Option<bool>,
     /// Image overrides, e.g. a company registry mirror of golang or distroless.
     pub go_image: Option<String>,
     pub runtime_image: Option<String>,
