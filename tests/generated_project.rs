@@ -148,11 +148,15 @@ impl Checked {
             self.check_schema("vendor.github-workflows", workflow);
             // Copied byte for byte, never through Tera: every `${{ }}` expression and
             // the metadata action's `{{version}}` must arrive as written.
-            let template = Path::new(env!("CARGO_MANIFEST_DIR")).join("templates").join(workflow);
+            let template = Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("templates")
+                .join(workflow);
             let written = fs::read_to_string(self.project.join(workflow)).unwrap();
-            if written != fs::read_to_string(template).unwrap() || !written.contains("${{ github.") {
-                self.problems
-                    .push(format!("{workflow} differs from its template: an expression was eaten"));
+            if written != fs::read_to_string(template).unwrap() || !written.contains("${{ github.")
+            {
+                self.problems.push(format!(
+                    "{workflow} differs from its template: an expression was eaten"
+                ));
             }
         }
         if self.project.join(".gitlab-ci.yml").is_file() {
@@ -170,7 +174,11 @@ impl Checked {
         }
         let mut check = Command::new("check-jsonschema");
         check.args(["--builtin-schema", schema, file]);
-        self.run(&format!("check-jsonschema {schema} {file}"), &mut check, false);
+        self.run(
+            &format!("check-jsonschema {schema} {file}"),
+            &mut check,
+            false,
+        );
     }
 
     /// Every manifest strictly against the Kubernetes schemas, and what kustomize
@@ -210,7 +218,11 @@ impl Checked {
         let out = tempfile::tempdir().unwrap();
         for (index, dir) in builds.iter().enumerate() {
             let label = format!("kubectl kustomize {}", dir.display());
-            let built = Command::new("kubectl").arg("kustomize").arg(dir).output().unwrap();
+            let built = Command::new("kubectl")
+                .arg("kustomize")
+                .arg(dir)
+                .output()
+                .unwrap();
             if !built.status.success() {
                 self.problems.push(format!(
                     "`{label}`: {}",
@@ -324,6 +336,13 @@ fn kubernetes_and_github_project_passes_the_tools() {
 fn kubernetes_and_gitlab_project_without_redis_passes_the_tools() {
     check_variant(
         "k8s + gitlab, no redis",
-        &["--k8s", "--ci", "gitlab", "--no-redis", "--runtime", "alpine"],
+        &[
+            "--k8s",
+            "--ci",
+            "gitlab",
+            "--no-redis",
+            "--runtime",
+            "alpine",
+        ],
     );
 }

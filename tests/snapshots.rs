@@ -103,7 +103,10 @@ fn kubernetes_and_github_actions() {
 
 #[test]
 fn kubernetes_and_gitlab_ci_without_redis() {
-    assert_variant_snapshots("k8s-gitlab-no-redis", &["--k8s", "--ci", "gitlab", "--no-redis"]);
+    assert_variant_snapshots(
+        "k8s-gitlab-no-redis",
+        &["--k8s", "--ci", "gitlab", "--no-redis"],
+    );
 }
 
 /// Every file rendered for two very different machines is the same once filtered: no

@@ -230,7 +230,14 @@ fn equivalent_command(
     for (key, value) in values {
         flag("--set", format!("{key}={value}"));
     }
-    words.push(if answers.redis { "--redis" } else { "--no-redis" }.to_string());
+    words.push(
+        if answers.redis {
+            "--redis"
+        } else {
+            "--no-redis"
+        }
+        .to_string(),
+    );
     words.push(if answers.k8s { "--k8s" } else { "--no-k8s" }.to_string());
     let switches = [
         (args.no_git, "--no-git"),

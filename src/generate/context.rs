@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 use tera::Context;
 
 use crate::error::Error;
-use crate::generate::answers::{Answers, Ci};
 use crate::generate::answers::TeamDefaults;
+use crate::generate::answers::{Answers, Ci};
 use crate::host::WslSuggestion;
 
 /// The user id the service runs as: distroless's `nonroot`, used numerically so

@@ -59,7 +59,11 @@ pub fn actionlint_script() -> std::path::PathBuf {
 pub fn require_actionlint() -> bool {
     let script = actionlint_script();
     let empty = tempfile::NamedTempFile::new().unwrap();
-    fs::write(empty.path(), "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo ok\n").unwrap();
+    fs::write(
+        empty.path(),
+        "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo ok\n",
+    )
+    .unwrap();
     require(
         "node",
         &[script.to_str().unwrap(), empty.path().to_str().unwrap()],

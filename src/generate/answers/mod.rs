@@ -386,7 +386,9 @@ mod tests {
 
     #[test]
     fn asking_re_asks_invalid_answers_and_keeps_given_ones() {
-        let mut script = Scripted(vec!["Bad Name", "good", "", "99999", "9000", "2", "n", ""]);
+        let mut script = Scripted(vec![
+            "Bad Name", "good", "", "99999", "9000", "2", "n", "", "2", "y",
+        ]);
         let given = GivenAnswers {
             go_version: Some("1.26".parse().unwrap()),
             ..Default::default()
@@ -401,6 +403,8 @@ mod tests {
         assert_eq!(answers.runtime, Runtime::Scratch);
         assert!(!answers.redis);
         assert_eq!(answers.goproxy.as_str(), DEFAULT_GOPROXY);
+        assert_eq!(answers.ci, Ci::Gitlab);
+        assert!(answers.k8s);
         assert!(script.0.is_empty());
     }
 
