@@ -189,6 +189,16 @@ impl Tool {
     }
 }
 
+/// The value of an engine command whose failure only means "not known" (a container
+/// that has no port yet); Ctrl-C and a daemon that did not answer still end the run.
+pub fn known<T>(result: Result<T, Error>) -> Result<Option<T>, Error> {
+    match result {
+        Ok(value) => Ok(Some(value)),
+        Err(stop @ (Error::Interrupted | Error::EngineNoAnswer { .. })) => Err(stop),
+        Err(_) => Ok(None),
+    }
+}
+
 /// A container engine found on this machine.
 #[derive(Debug, Clone)]
 pub struct Engine {

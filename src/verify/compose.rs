@@ -23,7 +23,7 @@ use super::probe::{Response, Target};
 use super::project::Project;
 use super::wait::{self, Waited};
 use super::RunIdentity;
-use crate::engine::{stream, Engine, EngineKind, Tool};
+use crate::engine::{self, stream, Engine, EngineKind, Tool};
 use crate::error::Error;
 use crate::report::Reporter;
 
@@ -162,7 +162,7 @@ pub fn up_and_wait(
         });
     }
 
-    let (container, port) = publishing_container(&ready.engine, &name, project.container_port)
+    let (container, port) = publishing_container(&ready.engine, &name, project.container_port)?
         .ok_or_else(|| Error::ComposeFailed {
             command: description.clone(),
             problem: format!(
@@ -421,21 +421,20 @@ fn publishing_container(
     engine: &Engine,
     project: &str,
     container_port: u16,
-) -> Option<(String, u16)> {
+) -> Result<Option<(String, u16)>, Error> {
     let filter = format!("label=com.docker.compose.project={project}");
-    let listing = engine
-        .checked(&[
-            "ps",
-            "--filter",
-            &filter,
-            "--format",
-            "{{.Names}}\t{{.Ports}}",
-        ])
-        .ok()?;
-    listing.lines().find_map(|line| {
+    let listing = engine::known(engine.checked(&[
+        "ps",
+        "--filter",
+        &filter,
+        "--format",
+        "{{.Names}}\t{{.Ports}}",
+    ]))?
+    .unwrap_or_default();
+    Ok(listing.lines().find_map(|line| {
         let (name, ports) = line.split_once('\t')?;
         published(ports, container_port).map(|port| (name.trim().to_string(), port))
-    })
+    }))
 }
 
 /// The host port in a `docker ps` ports column (`127.0.0.1:49160->8080/tcp, …`) for
@@ -576,7 +575,7 @@ mod tests {
         );
         let plan = plan(&config, &project, &identity);
         let worker_tag = format!("{}-worker:verify", identity.compose_project());
-        assert_eq!(plan.images, [worker_tag.clone()]);
+        assert_eq!(plan.images, [worker_tag.as_str()]);
         assert!(plan.ours_built);
         let yaml = yaml_rust2::YamlLoader::load_from_str(&plan.text).unwrap();
         let services = &yaml[0]["services"];

@@ -92,6 +92,15 @@ pub fn run(
     reporter: &Reporter,
 ) -> Result<VerifyReport, Error> {
     let _deferred = interrupt::Deferred::start();
+    // After Ctrl-C any failure (a command it stopped, a check it cut short) is the
+    // interrupt, not a fault of the project.
+    verify(dir, options, reporter).map_err(|error| match interrupt::check() {
+        Err(interrupted) => interrupted,
+        Ok(()) => error,
+    })
+}
+
+fn verify(dir: &Path, options: &VerifyOptions, reporter: &Reporter) -> Result<VerifyReport, Error> {
     let started = Instant::now();
     let project = Project::open(dir, options.port)?;
     if options.compose && project.compose_file.is_none() {
