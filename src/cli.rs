@@ -157,6 +157,11 @@ pub struct VerifyArgs {
 
     #[command(flatten)]
     pub options: VerifyOptions,
+
+    /// The port the service listens on inside the container [default: from
+    /// .scaffold/answers.toml, else the Dockerfile's EXPOSE, else 8080].
+    #[arg(long, value_name = "N")]
+    pub port: Option<Port>,
 }
 
 /// How verify runs; shared by `scaffold verify` and the end of `scaffold new`.
@@ -196,6 +201,10 @@ pub struct VerifyOptions {
     /// Print the whole build log instead of a spinner.
     #[arg(short, long)]
     pub verbose: bool,
+
+    /// `scaffold verify --port`; `scaffold new` records its port instead.
+    #[arg(skip)]
+    pub port: Option<u16>,
 }
 
 /// An absolute URL path without spaces: `/healthz`, `/api/ping?x=1`.

@@ -192,6 +192,32 @@ pub enum Error {
         failures.join("; ")
     )]
     FixNotVerifiable { failures: Vec<String> },
+    /// verify: an engine command that did not end within its deadline (a daemon that
+    /// accepts connections and never answers); it was killed.
+    #[error(
+        "`{command}` got no answer: the daemon did not answer in {} s. Check that it runs and responds \
+         (`docker info`, DOCKER_HOST, `docker context ls`), or give it longer with SCAFFOLD_ENGINE_TIMEOUT=SECONDS",
+        seconds_text(*seconds)
+    )]
+    EngineNoAnswer { command: String, seconds: f64 },
+
+    /// A file that must not be read as it is: a FIFO, a device, too large, not UTF-8.
+    #[error("`{}` {problem}", path.display())]
+    UnreadableInput { path: PathBuf, problem: String },
+
+    /// verify: the builder could not parse the Dockerfile; the line it named, if any.
+    #[error(
+        "`{}`{} does not parse: {message}{}\nThe project is unchanged; fix the Dockerfile and run `scaffold verify` again.",
+        path.display(),
+        line.map(|n| format!(" line {n}")).unwrap_or_default(),
+        text.as_ref().map(|t| format!("\n    {} | {t}", line.unwrap_or_default())).unwrap_or_default()
+    )]
+    DockerfileInvalid {
+        path: PathBuf,
+        line: Option<usize>,
+        text: Option<String>,
+        message: String,
+    },
 }
 
 impl Error {
@@ -222,6 +248,9 @@ impl Error {
             Error::FixNotWritten { .. }
             | Error::FixBrokeBuild { .. }
             | Error::FixNotVerifiable { .. } => ExitStatus::Failure,
+            Error::EngineNoAnswer { .. } => ExitStatus::EngineUnreachable,
+            Error::UnreadableInput { .. } => ExitStatus::Usage,
+            Error::DockerfileInvalid { .. } => ExitStatus::Failure,
             Error::Template { .. }
             | Error::TemplateSet(_)
             | Error::TemplateFetch { .. }
@@ -255,6 +284,15 @@ impl Error {
 
     pub fn git(action: &'static str) -> impl FnOnce(git2::Error) -> Error {
         move |source| Error::Git { action, source }
+    }
+}
+
+/// `5` for whole seconds, else `0.5`.
+fn seconds_text(seconds: f64) -> String {
+    if seconds.fract() == 0.0 {
+        format!("{seconds:.0}")
+    } else {
+        format!("{seconds:.1}")
     }
 }
 

@@ -199,24 +199,45 @@ fn a_compile_error_fails_the_build_and_shows_it() {
 /// A Go service that starts but never listens.
 const SILENT_MAIN: &str = "package main\n\nimport \"time\"\n\nfunc main() {\n\tfor {\n\t\ttime.Sleep(time.Hour)\n\t}\n}\n";
 
-#[test]
-fn a_service_that_never_answers_times_out() {
+/// A Go service whose every answer trickles one byte a second, for ever.
+const TRICKLING_MAIN: &str = "package main\n\nimport (\n\t\"net/http\"\n\t\"time\"\n)\n\nfunc main() {\n\thttp.HandleFunc(\"/\", func(w http.ResponseWriter, r *http.Request) {\n\t\tw.WriteHeader(200)\n\t\tfor {\n\t\t\tif _, err := w.Write([]byte(\".\")); err != nil {\n\t\t\t\treturn\n\t\t\t}\n\t\t\tw.(http.Flusher).Flush()\n\t\t\ttime.Sleep(time.Second)\n\t\t}\n\t})\n\t_ = http.ListenAndServe(\":8080\", nil)\n}\n";
+
+/// `verify --timeout 3` of a project whose main.go is `main`: it must fail (exit 1)
+/// saying the health path did not answer in time, and leave nothing. Its stderr.
+/// Killed (and failed) if it takes longer than any build plus the 3 s should.
+fn times_out_with(prefix: &str, main: &str) -> Option<String> {
     if !require_docker() {
-        return;
+        return None;
     }
-    let name = &unique("vf-silent");
+    let name = &unique(prefix);
     let (_tmp, dir) = project(name, &[]);
-    std::fs::write(main_go(&dir, name), SILENT_MAIN).unwrap();
+    std::fs::write(main_go(&dir, name), main).unwrap();
     let out = scaffold()
         .arg("verify")
         .arg(&dir)
         .args(["--timeout", "3", "--rm-image"])
+        .timeout(Duration::from_secs(900))
         .assert()
         .code(1);
     let stderr = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
     assert!(stderr.contains("did not answer 200 within 3 s"), "{stderr}");
     assert!(stderr.contains("Removed container"), "{stderr}");
     assert_nothing_left(name);
+    Some(stderr)
+}
+
+#[test]
+fn a_service_that_never_answers_times_out() {
+    times_out_with("vf-silent", SILENT_MAIN);
+}
+
+/// A /healthz that trickles a byte a second cannot hold verify past --timeout: each
+/// probe has one total deadline.
+#[test]
+fn a_trickling_health_endpoint_cannot_outlast_the_timeout() {
+    if let Some(stderr) = times_out_with("vf-trickle", TRICKLING_MAIN) {
+        assert!(stderr.contains("no complete answer within"), "{stderr}");
+    }
 }
 
 /// Ctrl-C while waiting for the service: the container is removed, the exit code is 130.

@@ -10,7 +10,11 @@ use crate::verify::{self, VerifyReport};
 
 pub fn run(args: &VerifyArgs, reporter: &Reporter) -> Result<ExitStatus, Error> {
     let dir = args.dir.clone().unwrap_or_else(|| PathBuf::from("."));
-    verify_and_report(&dir, &args.options, reporter)
+    let options = VerifyOptions {
+        port: args.port.map(|port| port.get()),
+        ..args.options.clone()
+    };
+    verify_and_report(&dir, &options, reporter)
 }
 
 /// Verify at the end of `scaffold new`. When no engine can run it and it was not asked

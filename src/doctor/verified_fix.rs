@@ -50,7 +50,7 @@ pub fn apply(
     });
     let ready = preflight::check(
         engine,
-        Arc::new(SystemRunner),
+        Arc::new(SystemRunner::from_env()?),
         &preflight::Host::detect(),
         &project.root,
         buildkit,

@@ -120,7 +120,15 @@ fn current_docker_context() -> Option<String> {
     let dir = non_empty_var("DOCKER_CONFIG")
         .map(PathBuf::from)
         .or_else(|| dirs::home_dir().map(|home| home.join(".docker")))?;
-    let text = std::fs::read_to_string(dir.join("config.json")).ok()?;
+    let path = dir.join("config.json");
+    // Only a regular file: reading a FIFO there would block for ever.
+    if !path
+        .metadata()
+        .is_ok_and(|m| m.is_file() && m.len() < 4 * 1024 * 1024)
+    {
+        return None;
+    }
+    let text = std::fs::read_to_string(path).ok()?;
     let config: serde_json::Value = serde_json::from_str(&text).ok()?;
     config
         .get("currentContext")?

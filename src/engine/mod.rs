@@ -18,7 +18,7 @@ use clap::ValueEnum;
 use serde::Serialize;
 
 use crate::error::Error;
-pub use runner::{Answer, Runner, SystemRunner};
+pub use runner::{Answer, Failure, OnInterrupt, Runner, SystemRunner};
 
 /// The engines scaffold can drive; both take the same commands for what verify does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Serialize)]
@@ -105,14 +105,41 @@ impl Tool {
             .collect()
     }
 
-    /// Runs a short command to completion. Failing to start it at all is an error; a
-    /// command that ran and failed is an `Answer` with `success: false`.
+    /// Runs a short command to completion, within the runner's deadline; Ctrl-C stops
+    /// it. Failing to start it, a deadline passed and Ctrl-C are errors; a command that
+    /// ran and failed is an `Answer` with `success: false`.
     pub fn output<S: AsRef<OsStr>>(&self, args: &[S]) -> Result<Answer, Error> {
+        self.output_then(args, OnInterrupt::Stop)
+    }
+
+    /// `output` for the clean-up, which must run to its end after a Ctrl-C too (its
+    /// deadline still holds).
+    pub fn output_despite_interrupt<S: AsRef<OsStr>>(&self, args: &[S]) -> Result<Answer, Error> {
+        self.output_then(args, OnInterrupt::Finish)
+    }
+
+    fn output_then<S: AsRef<OsStr>>(
+        &self,
+        args: &[S],
+        on_interrupt: OnInterrupt,
+    ) -> Result<Answer, Error> {
         self.runner
-            .output(&self.program, &self.full_args(args), &self.env)
-            .map_err(|source| Error::EngineCommand {
-                command: self.describe(args),
-                message: source.to_string(),
+            .output(
+                &self.program,
+                &self.full_args(args),
+                &self.env,
+                on_interrupt,
+            )
+            .map_err(|failure| match failure {
+                Failure::Start(source) => Error::EngineCommand {
+                    command: self.describe(args),
+                    message: source.to_string(),
+                },
+                Failure::NoAnswer(deadline) => Error::EngineNoAnswer {
+                    command: self.describe(args),
+                    seconds: deadline.as_secs_f64(),
+                },
+                Failure::Interrupted => Error::Interrupted,
             })
     }
 
@@ -162,6 +189,16 @@ impl Tool {
     }
 }
 
+/// The value of an engine command whose failure only means "not known" (a container
+/// that has no port yet); Ctrl-C and a daemon that did not answer still end the run.
+pub fn known<T>(result: Result<T, Error>) -> Result<Option<T>, Error> {
+    match result {
+        Ok(value) => Ok(Some(value)),
+        Err(stop @ (Error::Interrupted | Error::EngineNoAnswer { .. })) => Err(stop),
+        Err(_) => Ok(None),
+    }
+}
+
 /// A container engine found on this machine.
 #[derive(Debug, Clone)]
 pub struct Engine {
@@ -201,6 +238,10 @@ impl Engine {
 
     pub fn checked<S: AsRef<OsStr>>(&self, args: &[S]) -> Result<String, Error> {
         self.tool.checked(args)
+    }
+
+    pub fn output_despite_interrupt<S: AsRef<OsStr>>(&self, args: &[S]) -> Result<Answer, Error> {
+        self.tool.output_despite_interrupt(args)
     }
 
     pub fn command<S: AsRef<OsStr>>(&self, args: &[S]) -> Command {

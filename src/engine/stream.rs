@@ -9,15 +9,12 @@ use std::sync::mpsc::{self, RecvTimeoutError};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use super::runner::{self, DRAIN};
 use crate::error::Error;
 use crate::interrupt;
 
 /// How often the interrupt flag is looked at while waiting for output.
 const TICK: Duration = Duration::from_millis(50);
-
-/// How long to wait for the rest of the output once the child has exited (a
-/// grandchild could keep the pipe open).
-const DRAIN: Duration = Duration::from_secs(2);
 
 /// A finished command: whether it succeeded, and every line it printed, in order.
 #[derive(Debug, Clone)]
@@ -52,8 +49,7 @@ pub fn run(
     let mut exited_at: Option<Instant> = None;
     loop {
         if interrupt::check().is_err() {
-            let _ = child.kill();
-            let _ = child.wait();
+            runner::kill_group(&mut child);
             return Err(Error::Interrupted);
         }
         match lines_in.recv_timeout(TICK) {

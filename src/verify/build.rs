@@ -75,6 +75,10 @@ pub fn build_image(
     let seconds = started.elapsed().as_secs_f64();
     progress.finish();
     if !finished.success {
+        if let Some(problem) = dockerfile_problem(&finished.lines) {
+            let named = dockerfile.map_or_else(|| context.join("Dockerfile"), Path::to_path_buf);
+            return Err(problem.into_error(&named));
+        }
         return Err(Error::BuildFailed {
             tag,
             step: steps.failed(),
@@ -113,6 +117,64 @@ fn meaningful(lines: &[String]) -> Vec<String> {
         .filter(|line| !line.trim().is_empty() && !digest.is_match(line))
         .cloned()
         .collect()
+}
+
+/// A Dockerfile the builder could not parse, and the line it named.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DockerfileProblem {
+    pub line: Option<usize>,
+    pub message: String,
+}
+
+impl DockerfileProblem {
+    /// The error, with the text of the line named when the Dockerfile can be read.
+    fn into_error(self, dockerfile: &std::path::Path) -> Error {
+        let text = self.line.and_then(|number| {
+            let content = std::fs::read_to_string(dockerfile).ok()?;
+            content
+                .lines()
+                .nth(number.checked_sub(1)?)
+                .map(|l| l.trim_end().to_string())
+        });
+        Error::DockerfileInvalid {
+            path: dockerfile.to_path_buf(),
+            line: self.line,
+            text,
+            message: self.message,
+        }
+    }
+}
+
+/// Finds a parse error in the build log. BuildKit reports it before any step runs,
+/// so the last step seen is `[internal] load .dockerignore`, which says nothing.
+/// Old BuildKit and the classic builder say `dockerfile parse error line N: …`; newer
+/// BuildKit `dockerfile parse error on line N: …` and then quotes `Dockerfile:N`; an
+/// instruction with the wrong arguments is `failed to create LLB definition: …`.
+pub fn dockerfile_problem(lines: &[String]) -> Option<DockerfileProblem> {
+    static PARSE: OnceLock<Regex> = OnceLock::new();
+    static LLB: OnceLock<Regex> = OnceLock::new();
+    static QUOTED: OnceLock<Regex> = OnceLock::new();
+    let parse = PARSE.get_or_init(|| {
+        Regex::new(r"(?i)dockerfile parse error (?:on )?line (\d+): (.+)$").unwrap()
+    });
+    let llb = LLB.get_or_init(|| Regex::new(r"failed to create LLB definition: (.+)$").unwrap());
+    let quoted = QUOTED.get_or_init(|| Regex::new(r"^\s*Dockerfile:(\d+)\s*$").unwrap());
+    let quoted_line = || {
+        lines
+            .iter()
+            .find_map(|l| quoted.captures(l).and_then(|c| c[1].parse().ok()))
+    };
+    if let Some(caps) = lines.iter().find_map(|l| parse.captures(l)) {
+        return Some(DockerfileProblem {
+            line: caps[1].parse().ok(),
+            message: caps[2].trim().to_string(),
+        });
+    }
+    let caps = lines.iter().find_map(|l| llb.captures(l))?;
+    Some(DockerfileProblem {
+        line: quoted_line(),
+        message: caps[1].trim().to_string(),
+    })
 }
 
 /// The last `n` lines.
@@ -236,6 +298,44 @@ mod tests {
         assert_eq!(
             started,
             ["[build 6/6] RUN go build -o /out/demo ./cmd/demo"]
+        );
+    }
+
+    fn lines(log: &str) -> Vec<String> {
+        log.lines().map(str::to_string).collect()
+    }
+
+    #[test]
+    fn a_dockerfile_parse_error_names_its_line() {
+        // docker 20.10's built-in BuildKit and its classic builder
+        let old = lines("#2 [internal] load .dockerignore\n#2 DONE 0.0s\nfailed to solve with frontend dockerfile.v0: failed to create LLB definition: dockerfile parse error line 3: unknown instruction: COPPY\n");
+        assert_eq!(
+            dockerfile_problem(&old),
+            Some(DockerfileProblem {
+                line: Some(3),
+                message: "unknown instruction: COPPY".into()
+            })
+        );
+        let classic = lines("Error response from daemon: dockerfile parse error line 7: unknown instruction: EXPOS\n");
+        assert_eq!(dockerfile_problem(&classic).unwrap().line, Some(7));
+        // newer BuildKit
+        let new = lines("ERROR: failed to solve: dockerfile parse error on line 4: unknown instruction: RUNN\n\nDockerfile:4\n--------------------\n   4 | >>> RUNN x\n");
+        assert_eq!(dockerfile_problem(&new).unwrap().line, Some(4));
+        let arguments = lines("failed to solve with frontend dockerfile.v0: failed to create LLB definition: ENV must have two arguments\n");
+        assert_eq!(
+            dockerfile_problem(&arguments),
+            Some(DockerfileProblem {
+                line: None,
+                message: "ENV must have two arguments".into()
+            })
+        );
+        let quoted = lines("ERROR: failed to solve: failed to create LLB definition: ENV names can not be blank\nDockerfile:2\n");
+        assert_eq!(dockerfile_problem(&quoted).unwrap().line, Some(2));
+        assert_eq!(
+            dockerfile_problem(&lines(
+                "#12 ERROR: executor failed running [/bin/sh -c go build]: exit code: 1"
+            )),
+            None
         );
     }
 

@@ -1,25 +1,145 @@
 //! Everything verify starts is registered here *before* it is started, and removed
 //! when the guard is dropped: on success, on failure, on timeout and on Ctrl-C (the
 //! `Interrupted` error returns through the guard). Only what verify made is named, so
-//! nothing of the user's is touched. The image is kept unless `--rm-image`.
+//! nothing of the user's is touched: a compose project is removed by its unique
+//! project label, and of its networks and volumes only those that did not exist
+//! before `up` (never `down --volumes`, which also deletes a volume the compose file
+//! names with `name:`, a developer's own data). The image is kept unless `--rm-image`.
 
-use std::ffi::OsString;
+use std::collections::BTreeSet;
 
-use crate::engine::{Engine, Tool};
+use crate::engine::Engine;
+use crate::error::Error;
 use crate::report::Reporter;
+
+/// The label compose puts on the containers, networks and volumes of a project.
+pub const COMPOSE_PROJECT_LABEL: &str = "com.docker.compose.project";
+
+/// Names of the volumes and networks there were before a compose project started.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Existing {
+    pub volumes: BTreeSet<String>,
+    pub networks: BTreeSet<String>,
+}
+
+impl Existing {
+    pub fn list(engine: &Engine) -> Result<Existing, Error> {
+        let names = |kind: &str| -> Result<BTreeSet<String>, Error> {
+            let text = engine.checked(&[kind, "ls", "--format", "{{.Name}}"])?;
+            Ok(text.lines().map(|l| l.trim().to_string()).collect())
+        };
+        Ok(Existing {
+            volumes: names("volume")?,
+            networks: names("network")?,
+        })
+    }
+}
+
+/// One compose project verify started.
+#[derive(Debug)]
+pub struct ComposeRun {
+    pub project: String,
+    /// What existed before `up`: never removed.
+    pub before: Existing,
+    /// The tags verify built the project's other services under (never the user's).
+    pub images: Vec<String>,
+    /// verify's override file, named in the compose command: it must outlive the run.
+    pub override_file: Option<tempfile::TempPath>,
+}
 
 /// One thing to undo.
 #[derive(Debug)]
 enum Started {
     Container(String),
-    /// A compose project: `down` with its volumes, network and the images it built.
-    Compose {
-        tool: Tool,
-        leading: Vec<OsString>,
-        project: String,
-        /// verify's override file, named in `leading`: it must outlive the `down`.
-        override_file: Option<tempfile::TempPath>,
+    Compose(ComposeRun),
+}
+
+/// What a removal did: the things removed, and the commands that failed (to run by hand).
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Outcome {
+    pub removed: Vec<String>,
+    pub failed: Vec<String>,
+}
+
+/// A kind of thing a compose project makes: how to list it by label and remove it.
+struct ResourceKind {
+    noun: &'static str,
+    list: &'static [&'static str],
+    name_format: &'static str,
+    remove: &'static [&'static str],
+}
+
+/// In the order they are removed: a network or volume in use cannot go first.
+const PROJECT_RESOURCES: [ResourceKind; 3] = [
+    ResourceKind {
+        noun: "container",
+        list: &["ps", "--all"],
+        name_format: "{{.Names}}",
+        remove: &["rm", "-f", "-v"],
     },
+    ResourceKind {
+        noun: "network",
+        list: &["network", "ls"],
+        name_format: "{{.Name}}",
+        remove: &["network", "rm"],
+    },
+    ResourceKind {
+        noun: "volume",
+        list: &["volume", "ls"],
+        name_format: "{{.Name}}",
+        remove: &["volume", "rm"],
+    },
+];
+
+/// The engine commands that remove what compose project `project` made and that are
+/// not in `before` (what each removes, and its arguments), and the listings that failed.
+fn project_removals(
+    engine: &Engine,
+    project: &str,
+    before: &Existing,
+) -> (Vec<(String, Vec<String>)>, Vec<String>) {
+    let filter = format!("label={COMPOSE_PROJECT_LABEL}={project}");
+    let mut removals = Vec::new();
+    let mut failed = Vec::new();
+    for kind in &PROJECT_RESOURCES {
+        let keep = match kind.noun {
+            "network" => Some(&before.networks),
+            "volume" => Some(&before.volumes),
+            _ => None,
+        };
+        let mut list: Vec<&str> = kind.list.to_vec();
+        list.extend(["--filter", &filter, "--format", kind.name_format]);
+        match engine.output_despite_interrupt(&list) {
+            Ok(answer) if answer.success => {
+                let names: Vec<String> = answer
+                    .stdout
+                    .lines()
+                    .map(|l| l.trim().to_string())
+                    .filter(|n| !n.is_empty() && keep.is_none_or(|k| !k.contains(n)))
+                    .collect();
+                if !names.is_empty() {
+                    let mut args: Vec<String> = kind.remove.iter().map(|a| a.to_string()).collect();
+                    args.extend(names.iter().cloned());
+                    removals.push((format!("{}s {}", kind.noun, names.join(", ")), args));
+                }
+            }
+            _ => failed.push(engine.tool.describe(&list)),
+        }
+    }
+    (removals, failed)
+}
+
+/// Removes what compose project `project` made that is not in `before`.
+pub fn remove_project_resources(engine: &Engine, project: &str, before: &Existing) -> Outcome {
+    let (removals, mut failed) = project_removals(engine, project, before);
+    let mut removed = Vec::new();
+    for (what, args) in removals {
+        match engine.output_despite_interrupt(&args) {
+            Ok(answer) if answer.success => removed.push(what),
+            _ => failed.push(engine.tool.describe(&args)),
+        }
+    }
+    Outcome { removed, failed }
 }
 
 pub struct Cleanup {
@@ -47,21 +167,9 @@ impl Cleanup {
         self.started.push(Started::Container(name.to_string()));
     }
 
-    /// A compose project run as `tool LEADING… down`; `leading` holds `-p NAME -f FILE…`,
-    /// and may name `override_file`, which is deleted after the `down`.
-    pub fn compose(
-        &mut self,
-        tool: Tool,
-        leading: Vec<OsString>,
-        project: &str,
-        override_file: Option<tempfile::TempPath>,
-    ) {
-        self.started.push(Started::Compose {
-            tool,
-            leading,
-            project: project.to_string(),
-            override_file,
-        });
+    /// A compose project, registered before its `up`.
+    pub fn compose(&mut self, run: ComposeRun) {
+        self.started.push(Started::Compose(run));
     }
 
     /// The image built: removed at the end when `remove`, else kept and named.
@@ -78,88 +186,82 @@ impl Cleanup {
         if let Some(tag) = self.remove_image.take() {
             self.kept_image = Some(tag);
         }
-        self.started
-            .drain(..)
-            .map(|started| match started {
-                Started::Container(name) => self.engine.tool.describe(&["rm", "-f", "-v", &name]),
-                Started::Compose {
-                    tool,
-                    leading,
-                    override_file,
-                    ..
-                } => {
-                    // The override file stays, so the printed `down` works later.
-                    if let Some(file) = override_file {
-                        let _ = file.keep();
+        let started: Vec<Started> = self.started.drain(..).collect();
+        started
+            .into_iter()
+            .rev()
+            .flat_map(|started| match started {
+                Started::Container(name) => {
+                    vec![self.engine.tool.describe(&["rm", "-f", "-v", &name])]
+                }
+                Started::Compose(run) => {
+                    let (removals, _) = project_removals(&self.engine, &run.project, &run.before);
+                    let mut commands: Vec<String> = removals
+                        .iter()
+                        .map(|(_, args)| self.engine.tool.describe(args))
+                        .collect();
+                    if !run.images.is_empty() {
+                        let mut rmi = vec!["rmi".to_string()];
+                        rmi.extend(run.images.iter().cloned());
+                        commands.push(self.engine.tool.describe(&rmi));
                     }
-                    let mut args = leading;
-                    args.extend(down_args());
-                    tool.describe(&args)
+                    commands
                 }
             })
             .collect()
     }
 
     fn remove(&self, started: &Started) {
-        let (what, result) = match started {
-            Started::Container(name) => (
-                format!("container {name}"),
-                self.engine.output(&["rm", "-f", "-v", name]).map(|answer| {
-                    answer.success
-                        || answer.stderr.contains("No such container")
-                        || answer.stderr.contains("no such container")
-                }),
-            ),
-            Started::Compose {
-                tool,
-                leading,
-                project,
-                ..
-            } => {
-                let mut args = leading.clone();
-                args.extend(down_args());
-                (
-                    format!("compose project {project} (containers, network, volumes)"),
-                    tool.output(&args).map(|answer| answer.success),
-                )
-            }
-        };
-        match result {
-            Ok(true) => self.reporter.status("Removed", what),
-            Ok(false) | Err(_) => self.reporter.warn(format!(
-                "could not remove {what}; remove it by hand: {}",
-                self.by_hand(started)
-            )),
-        }
-    }
-
-    fn by_hand(&self, started: &Started) -> String {
         match started {
-            Started::Container(name) => self.engine.tool.describe(&["rm", "-f", "-v", name]),
-            Started::Compose { tool, leading, .. } => {
-                let mut args = leading.clone();
-                args.extend(down_args());
-                tool.describe(&args)
+            Started::Container(name) => {
+                let removed = self
+                    .engine
+                    .output_despite_interrupt(&["rm", "-f", "-v", name])
+                    .is_ok_and(|answer| {
+                        answer.success
+                            || answer.stderr.contains("No such container")
+                            || answer.stderr.contains("no such container")
+                    });
+                if removed {
+                    self.reporter.status("Removed", format!("container {name}"));
+                } else {
+                    self.reporter.warn(format!(
+                        "could not remove container {name}; remove it by hand: {}",
+                        self.engine.tool.describe(&["rm", "-f", "-v", name])
+                    ));
+                }
             }
+            Started::Compose(run) => self.remove_compose(run),
         }
     }
-}
 
-/// `down` with everything the project made: volumes, orphans, images it built
-/// without a name of their own (`--rmi local`, never a named image).
-fn down_args() -> Vec<OsString> {
-    [
-        "down",
-        "--volumes",
-        "--remove-orphans",
-        "--rmi",
-        "local",
-        "--timeout",
-        "3",
-    ]
-    .iter()
-    .map(OsString::from)
-    .collect()
+    fn remove_compose(&self, run: &ComposeRun) {
+        let mut outcome = remove_project_resources(&self.engine, &run.project, &run.before);
+        for tag in &run.images {
+            match self.engine.output_despite_interrupt(&["rmi", tag]) {
+                Ok(answer) if answer.success => outcome.removed.push(format!("image {tag}")),
+                Ok(answer) if answer.stderr.to_lowercase().contains("no such image") => {}
+                _ => outcome
+                    .failed
+                    .push(self.engine.tool.describe(&["rmi", tag])),
+            }
+        }
+        let removed = if outcome.removed.is_empty() {
+            "nothing was left".to_string()
+        } else {
+            outcome.removed.join("; ")
+        };
+        self.reporter.status(
+            "Removed",
+            format!("compose project {} ({removed})", run.project),
+        );
+        for command in outcome.failed {
+            self.reporter.warn(format!(
+                "could not remove all of compose project {}; remove the rest by hand: {command}",
+                run.project
+            ));
+        }
+    }
 }
 
 impl Drop for Cleanup {
@@ -168,7 +270,7 @@ impl Drop for Cleanup {
             self.remove(started);
         }
         if let Some(tag) = &self.remove_image {
-            match self.engine.output(&["rmi", tag]) {
+            match self.engine.output_despite_interrupt(&["rmi", tag]) {
                 Ok(answer) if answer.success => {
                     self.reporter.status("Removed", format!("image {tag}"))
                 }
@@ -195,44 +297,87 @@ mod tests {
     use super::*;
     use crate::engine::runner::fake::FakeRunner;
     use crate::engine::EngineKind;
-    use std::path::PathBuf;
     use std::sync::Arc;
 
-    const DOWN: &str = "docker-compose --project-name p --file c.yml down --volumes --remove-orphans --rmi local --timeout 3";
+    const FILTER: &str = "--filter label=com.docker.compose.project=p";
 
     fn runner() -> Arc<FakeRunner> {
         Arc::new(
             FakeRunner::with_programs(&["docker"])
                 .answer("docker rm -f -v c1", true, "c1", "")
                 .answer("docker rmi app:verify", true, "", "")
-                .answer(DOWN, true, "", ""),
+                .answer("docker rmi p-worker:verify", true, "", "")
+                .answer(
+                    &format!("docker ps --all {FILTER} --format {{{{.Names}}}}"),
+                    true,
+                    "p_app_1\np_redis_1\n",
+                    "",
+                )
+                .answer(
+                    &format!("docker network ls {FILTER} --format {{{{.Name}}}}"),
+                    true,
+                    "p_default\n",
+                    "",
+                )
+                .answer(
+                    &format!("docker volume ls {FILTER} --format {{{{.Name}}}}"),
+                    true,
+                    "p_cache\ndevdata\n",
+                    "",
+                )
+                .answer("docker rm -f -v p_app_1 p_redis_1", true, "", "")
+                .answer("docker network rm p_default", true, "", "")
+                .answer("docker volume rm p_cache", true, "", ""),
         )
     }
 
     fn guard(runner: &Arc<FakeRunner>) -> Cleanup {
         let engine = Engine::locate(Some(EngineKind::Docker), runner.clone()).unwrap();
-        let compose = Tool::new(PathBuf::from("docker-compose"), &[], runner.clone());
         let mut cleanup = Cleanup::new(engine, Reporter::new(true));
-        cleanup.compose(
-            compose,
-            ["--project-name", "p", "--file", "c.yml"]
-                .map(OsString::from)
-                .to_vec(),
-            "p",
-            None,
-        );
+        let mut before = Existing::default();
+        // A volume of the user's that the compose file names and that compose labelled
+        // (say, a run of this very project under this name) existed before: it stays.
+        before.volumes.insert("devdata".to_string());
+        cleanup.compose(ComposeRun {
+            project: "p".into(),
+            before,
+            images: vec!["p-worker:verify".into()],
+            override_file: None,
+        });
         cleanup.container("c1");
         cleanup
     }
 
+    fn removals(calls: &[String]) -> Vec<String> {
+        calls
+            .iter()
+            .filter(|c| !c.contains(" ls ") && !c.starts_with("docker ps"))
+            .cloned()
+            .collect()
+    }
+
     #[test]
-    fn dropping_removes_everything_started_newest_first() {
+    fn dropping_removes_everything_started_newest_first_and_only_what_is_new() {
         let runner = runner();
         let mut cleanup = guard(&runner);
         cleanup.image("app:verify", true);
         drop(cleanup);
         let calls = runner.calls.lock().unwrap().clone();
-        assert_eq!(calls, ["docker rm -f -v c1", DOWN, "docker rmi app:verify"]);
+        assert_eq!(
+            removals(&calls),
+            [
+                "docker rm -f -v c1",
+                "docker rm -f -v p_app_1 p_redis_1",
+                "docker network rm p_default",
+                "docker volume rm p_cache",
+                "docker rmi p-worker:verify",
+                "docker rmi app:verify"
+            ]
+        );
+        assert!(!calls
+            .iter()
+            .any(|c| c.contains("devdata") && !c.contains(" ls ")));
+        assert!(!calls.iter().any(|c| c.contains("down")));
     }
 
     #[test]
@@ -246,7 +391,7 @@ mod tests {
             .lock()
             .unwrap()
             .iter()
-            .any(|c| c.starts_with("docker rmi")));
+            .any(|c| c == "docker rmi app:verify"));
     }
 
     #[test]
@@ -256,7 +401,16 @@ mod tests {
         cleanup.image("app:verify", true);
         let hints = cleanup.keep_running();
         drop(cleanup);
-        assert!(runner.calls.lock().unwrap().is_empty());
-        assert_eq!(hints, [DOWN, "docker rm -f -v c1"]);
+        assert!(removals(&runner.calls.lock().unwrap()).is_empty());
+        assert_eq!(
+            hints,
+            [
+                "docker rm -f -v c1",
+                "docker rm -f -v p_app_1 p_redis_1",
+                "docker network rm p_default",
+                "docker volume rm p_cache",
+                "docker rmi p-worker:verify"
+            ]
+        );
     }
 }

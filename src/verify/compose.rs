@@ -1,8 +1,11 @@
 //! `--compose`: the project's compose file (app + redis) under a unique project name,
 //! so nothing of a stack the user runs from the same folder is touched; wait for the
-//! app's readiness path (which needs redis), then `down` with volumes, network and
-//! the images compose built (see `cleanup`). `docker compose` (v2) is used where it
-//! exists, else `docker-compose` (v1); podman's `podman compose` or `podman-compose`.
+//! app's readiness path (which needs redis), then remove the project's containers and
+//! the networks and volumes it created (see `cleanup`). An override file runs the
+//! image verify built, builds every other service under verify's own tag (never over
+//! an `image:` of the user's) and labels every container with verify's labels.
+//! `docker compose` (v2) is used where it exists, else `docker-compose` (v1); podman's
+//! `podman compose` or `podman-compose`.
 
 use std::ffi::OsString;
 use std::io::Write;
@@ -14,13 +17,13 @@ use std::time::{Duration, Instant};
 use regex::Regex;
 
 use super::build::{tail, TAIL_LINES};
-use super::cleanup::Cleanup;
+use super::cleanup::{Cleanup, ComposeRun, Existing};
 use super::preflight::{Builder, Ready};
 use super::probe::{Response, Target};
 use super::project::Project;
 use super::wait::{self, Waited};
 use super::RunIdentity;
-use crate::engine::{stream, Engine, EngineKind, Tool};
+use crate::engine::{self, stream, Engine, EngineKind, Tool};
 use crate::error::Error;
 use crate::report::Reporter;
 
@@ -96,7 +99,10 @@ pub fn up_and_wait(
             .with_env("DOCKER_BUILDKIT", "1")
             .with_env("BUILDKIT_PROGRESS", "plain");
     }
-    let text = std::fs::read_to_string(&file).map_err(Error::io("read", file.clone()))?;
+    let text = super::project::read_regular_text(&file, super::project::MAX_PROJECT_FILE)?
+        .ok_or_else(|| Error::NoComposeFile {
+            path: project.dir.clone(),
+        })?;
     match host_port_variable(&text, project.container_port) {
         Some(variable) => {
             if let Some(port) = free_local_port() {
@@ -117,11 +123,19 @@ pub fn up_and_wait(
         "--file".into(),
         file.clone().into_os_string(),
     ];
-    let (override_file, all_built) = verified_image_override(&tool, &leading, project)?;
-    if let Some(path) = &override_file {
-        leading.extend(["--file".into(), path.to_path_buf().into_os_string()]);
-    }
-    cleanup.compose(tool.clone(), leading.clone(), &name, override_file);
+    let plan = override_plan(&tool, &leading, project, identity)?;
+    let override_file = write_override(&plan.text)?;
+    leading.extend([
+        "--file".into(),
+        override_file.to_path_buf().into_os_string(),
+    ]);
+    let all_built = plan.images.is_empty() && plan.ours_built;
+    cleanup.compose(ComposeRun {
+        project: name.clone(),
+        before: Existing::list(&ready.engine)?,
+        images: plan.images,
+        override_file: Some(override_file),
+    });
 
     let mut up = leading.clone();
     let build = if all_built { "--no-build" } else { "--build" };
@@ -148,7 +162,7 @@ pub fn up_and_wait(
         });
     }
 
-    let (container, port) = publishing_container(&ready.engine, &name, project.container_port)
+    let (container, port) = publishing_container(&ready.engine, &name, project.container_port)?
         .ok_or_else(|| Error::ComposeFailed {
             command: description.clone(),
             problem: format!(
@@ -196,16 +210,27 @@ pub fn up_and_wait(
     }
 }
 
-/// Points the services that build the project's own Dockerfile at the image verify
-/// has just built, in an override file: compose then runs exactly that image, and
-/// never builds into (and so replaces) an image of the user's, like the `NAME:dev` of a
-/// generated compose file. Also true when every service that builds is covered, so
-/// `up` needs no build at all.
-fn verified_image_override(
+/// verify's override of the compose file, and the tags it builds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OverridePlan {
+    pub text: String,
+    /// The tags of services built under verify's own name (removed at the end).
+    pub images: Vec<String>,
+    /// Some service runs the image verify has just built.
+    pub ours_built: bool,
+}
+
+/// Reads the normalized compose file (`config`) and plans the override: the services
+/// that build the project's own Dockerfile run the image verify has just built; every
+/// other service that builds is built under `<verify project>-<service>:verify`, so an
+/// `image: team/worker:dev` beside its `build:` is never rebuilt nor re-tagged; every
+/// service carries verify's labels (and so its owner, for `reap`).
+fn override_plan(
     tool: &Tool,
     leading: &[OsString],
     project: &Project,
-) -> Result<(Option<tempfile::TempPath>, bool), Error> {
+    identity: &RunIdentity,
+) -> Result<OverridePlan, Error> {
     let mut args = leading.to_vec();
     args.push("config".into());
     let answer = tool.output(&args)?;
@@ -216,28 +241,73 @@ fn verified_image_override(
             logs: answer.stderr.lines().map(str::to_string).collect(),
         });
     }
-    let services = build_services(&answer.stdout);
+    Ok(plan(&answer.stdout, project, identity))
+}
+
+/// The override for the normalized compose file `config`.
+pub fn plan(config: &str, project: &Project, identity: &RunIdentity) -> OverridePlan {
     let dir = canonical(&project.dir);
-    let ours: Vec<&BuildService> = services
-        .iter()
-        .filter(|s| {
-            s.context.as_deref().map(|c| canonical(Path::new(c))) == Some(dir.clone())
-                && s.dockerfile.as_deref().is_none_or(|d| d == "Dockerfile")
+    let builds = build_services(config);
+    let ours = |service: &BuildService| {
+        service.context.as_deref().map(|c| canonical(Path::new(c))) == Some(dir.clone())
+            && service
+                .dockerfile
+                .as_deref()
+                .is_none_or(|d| d == "Dockerfile")
+    };
+    let quote = |text: &str| serde_json::Value::from(text).to_string();
+    let mut text = String::from("# Written by scaffold verify: verify's images and labels.\n");
+    if let Some(version) = compose_version(config) {
+        text.push_str(&format!("version: {}\n", quote(&version)));
+    }
+    text.push_str("services:\n");
+    let mut images = Vec::new();
+    let mut ours_built = false;
+    for name in service_names(config) {
+        text.push_str(&format!("  {}:\n", quote(&name)));
+        if let Some(service) = builds.iter().find(|s| s.name == name) {
+            let image = if ours(service) {
+                ours_built = true;
+                project.image_tag()
+            } else {
+                let tag = verify_image(identity, &name);
+                images.push(tag.clone());
+                tag
+            };
+            text.push_str(&format!("    image: {}\n", quote(&image)));
+        }
+        text.push_str("    labels:\n");
+        for label in identity.labels() {
+            let (key, value) = label.split_once('=').unwrap_or((label.as_str(), ""));
+            text.push_str(&format!("      {}: {}\n", quote(key), quote(value)));
+        }
+    }
+    OverridePlan {
+        text,
+        images,
+        ours_built,
+    }
+}
+
+/// The tag verify builds a service under: its unique project and the service name,
+/// made a valid image name.
+fn verify_image(identity: &RunIdentity, service: &str) -> String {
+    let service: String = service
+        .to_lowercase()
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '-'
+            }
         })
         .collect();
-    if ours.is_empty() {
-        return Ok((None, false));
-    }
-    let mut text =
-        String::from("# Written by scaffold verify: run the image it built.\nservices:\n");
-    for service in &ours {
-        text.push_str(&format!(
-            "  {}:\n    image: \"{}\"\n",
-            service.name,
-            project.image_tag()
-        ));
-    }
-    let write = |text: &str| -> std::io::Result<tempfile::TempPath> {
+    format!("{}-{service}:verify", identity.compose_project())
+}
+
+fn write_override(text: &str) -> Result<tempfile::TempPath, Error> {
+    let write = || -> std::io::Result<tempfile::TempPath> {
         let mut file = tempfile::Builder::new()
             .prefix("scaffold-verify-")
             .suffix(".yml")
@@ -245,8 +315,34 @@ fn verified_image_override(
         file.write_all(text.as_bytes())?;
         Ok(file.into_temp_path())
     };
-    let path = write(&text).map_err(Error::io("write", std::env::temp_dir()))?;
-    Ok((Some(path), ours.len() == services.len()))
+    write().map_err(Error::io("write", std::env::temp_dir()))
+}
+
+/// Every service of the normalized compose file, in order.
+pub fn service_names(config: &str) -> Vec<String> {
+    let Ok(documents) = yaml_rust2::YamlLoader::load_from_str(config) else {
+        return Vec::new();
+    };
+    documents
+        .first()
+        .and_then(|d| d["services"].as_hash())
+        .map(|services| {
+            services
+                .keys()
+                .filter_map(|k| k.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The `version:` of the normalized file (compose v1 prints one; an override must match).
+fn compose_version(config: &str) -> Option<String> {
+    let documents = yaml_rust2::YamlLoader::load_from_str(config).ok()?;
+    let version = &documents.first()?["version"];
+    version
+        .as_str()
+        .map(str::to_string)
+        .or_else(|| version.as_f64().map(|v| v.to_string()))
 }
 
 fn canonical(path: &Path) -> std::path::PathBuf {
@@ -325,21 +421,20 @@ fn publishing_container(
     engine: &Engine,
     project: &str,
     container_port: u16,
-) -> Option<(String, u16)> {
+) -> Result<Option<(String, u16)>, Error> {
     let filter = format!("label=com.docker.compose.project={project}");
-    let listing = engine
-        .checked(&[
-            "ps",
-            "--filter",
-            &filter,
-            "--format",
-            "{{.Names}}\t{{.Ports}}",
-        ])
-        .ok()?;
-    listing.lines().find_map(|line| {
+    let listing = engine::known(engine.checked(&[
+        "ps",
+        "--filter",
+        &filter,
+        "--format",
+        "{{.Names}}\t{{.Ports}}",
+    ]))?
+    .unwrap_or_default();
+    Ok(listing.lines().find_map(|line| {
         let (name, ports) = line.split_once('\t')?;
         published(ports, container_port).map(|port| (name.trim().to_string(), port))
-    })
+    }))
 }
 
 /// The host port in a `docker ps` ports column (`127.0.0.1:49160->8080/tcp, …`) for
@@ -460,6 +555,50 @@ mod tests {
             Some("/src")
         );
         assert!(build_services("not: [yaml").is_empty());
+    }
+
+    #[test]
+    fn the_override_never_builds_over_an_image_of_the_users() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = canonical(dir.path()).display().to_string();
+        let project = Project {
+            dir: dir.path().to_path_buf(),
+            name: "orders".into(),
+            container_port: 8080,
+            port_source: super::super::project::PortSource::Default,
+            needs_buildkit: false,
+            compose_file: None,
+        };
+        let identity = RunIdentity::new("orders");
+        let config = format!(
+            "version: '3.8'\nservices:\n  app:\n    build:\n      context: {root}\n    image: orders:dev\n  Worker:\n    build:\n      context: {root}/worker\n    image: team/worker:dev\n  redis:\n    image: redis:7\n"
+        );
+        let plan = plan(&config, &project, &identity);
+        let worker_tag = format!("{}-worker:verify", identity.compose_project());
+        assert_eq!(plan.images, [worker_tag.as_str()]);
+        assert!(plan.ours_built);
+        let yaml = yaml_rust2::YamlLoader::load_from_str(&plan.text).unwrap();
+        let services = &yaml[0]["services"];
+        assert_eq!(yaml[0]["version"].as_str(), Some("3.8"));
+        assert_eq!(services["app"]["image"].as_str(), Some("orders:verify"));
+        assert_eq!(
+            services["Worker"]["image"].as_str(),
+            Some(worker_tag.as_str())
+        );
+        assert!(
+            services["redis"]["image"].is_badvalue(),
+            "an image it does not build is left as it is"
+        );
+        for service in ["app", "Worker", "redis"] {
+            assert_eq!(
+                services[service]["labels"]["scaffold.verify"].as_str(),
+                Some(identity.id.as_str())
+            );
+            assert!(services[service]["labels"]["scaffold.verify.owner.pid"]
+                .as_str()
+                .is_some());
+        }
+        assert!(!plan.text.contains("team/worker"));
     }
 
     #[test]

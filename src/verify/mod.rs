@@ -10,9 +10,11 @@
 pub mod build;
 pub mod cleanup;
 pub mod compose;
+pub mod owner;
 pub mod preflight;
 pub mod probe;
 pub mod project;
+pub mod reap;
 pub mod report;
 pub mod run;
 pub mod wait;
@@ -44,6 +46,8 @@ pub const NAME_PREFIX: &str = "scaffold-verify-";
 pub struct RunIdentity {
     pub id: String,
     pub project: String,
+    /// This process, so a later verify can remove what a killed one left.
+    pub owner: owner::Owner,
 }
 
 impl RunIdentity {
@@ -57,6 +61,7 @@ impl RunIdentity {
         RunIdentity {
             id: format!("{:08x}", mixed & 0xffff_ffff ^ (mixed >> 32)),
             project: project.to_string(),
+            owner: owner::Owner::current(),
         }
     }
 
@@ -69,11 +74,14 @@ impl RunIdentity {
         self.container_name().replace('.', "-")
     }
 
+    /// verify's labels: the run, the project and the owner process.
     pub fn labels(&self) -> Vec<String> {
-        vec![
+        let mut labels = vec![
             format!("{RUN_LABEL}={}", self.id),
             format!("{PROJECT_LABEL}={}", self.project),
-        ]
+        ];
+        labels.extend(self.owner.labels());
+        labels
     }
 }
 
@@ -84,16 +92,26 @@ pub fn run(
     reporter: &Reporter,
 ) -> Result<VerifyReport, Error> {
     let _deferred = interrupt::Deferred::start();
+    // After Ctrl-C any failure (a command it stopped, a check it cut short) is the
+    // interrupt, not a fault of the project.
+    verify(dir, options, reporter).map_err(|error| match interrupt::check() {
+        Err(interrupted) => interrupted,
+        Ok(()) => error,
+    })
+}
+
+fn verify(dir: &Path, options: &VerifyOptions, reporter: &Reporter) -> Result<VerifyReport, Error> {
     let started = Instant::now();
-    let project = Project::open(dir)?;
+    let project = Project::open(dir, options.port)?;
     if options.compose && project.compose_file.is_none() {
         return Err(Error::NoComposeFile {
             path: dir.to_path_buf(),
         });
     }
+    report_port(&project, reporter);
     let ready = preflight::check(
         options.engine,
-        Arc::new(SystemRunner),
+        Arc::new(SystemRunner::from_env()?),
         &Host::detect(),
         dir,
         project.needs_buildkit,
@@ -105,6 +123,7 @@ pub fn run(
     interrupt::check()?;
 
     let identity = RunIdentity::new(&project.name);
+    reap::left_by_killed_runs(&ready.engine, &identity.owner, reporter)?;
     let mut cleanup = Cleanup::new(ready.engine.clone(), *reporter);
     let built = build::build(&ready, &project, options.verbose, reporter)?;
     cleanup.image(&built.tag, options.rm_image);
@@ -123,6 +142,7 @@ pub fn run(
         &mut cleanup,
     )?;
     let front_page = run::front_page(&answered.target);
+    interrupt::check()?;
     let kept_running = if options.keep {
         cleanup.keep_running()
     } else {
@@ -144,6 +164,8 @@ pub fn run(
         },
         container: answered.container,
         compose_project: answered.compose_project,
+        container_port: project.container_port,
+        port_reason: project.port_source.reason(),
         health_url: answered.target.url(&answered.path),
         health: answered.health,
         start_to_healthy_seconds: answered.seconds,
@@ -229,6 +251,20 @@ fn start(
         health: healthy.health,
         seconds: healthy.seconds,
     })
+}
+
+/// Which port is probed and why; a guess is a warning.
+fn report_port(project: &Project, reporter: &Reporter) {
+    let text = format!(
+        "{} inside the container, {}",
+        project.container_port,
+        project.port_source.reason()
+    );
+    if project.port_source == project::PortSource::Default {
+        reporter.warn(format!("probing port {text}"));
+    } else {
+        reporter.status("Port", text);
+    }
 }
 
 /// Running as root is allowed, but never silently.

@@ -157,7 +157,12 @@ fn not_installed(choice: Option<EngineKind>, host: &Host) -> String {
 /// Asks the engine for its client and server versions; a failure is a daemon that
 /// does not answer, explained for this host.
 fn daemon_versions(engine: &Engine, host: &Host) -> Result<Versions, Error> {
-    let answer = engine.output(&["version", "--format", "{{json .}}"])?;
+    let answer = match engine.output(&["version", "--format", "{{json .}}"]) {
+        Err(hung @ Error::EngineNoAnswer { .. }) => {
+            return Err(Error::EngineUnreachable(hung.to_string()))
+        }
+        other => other?,
+    };
     let versions = parse_versions(&answer.stdout);
     if answer.success && (versions.server.is_some() || engine.kind == EngineKind::Podman) {
         return Ok(versions);
@@ -464,6 +469,15 @@ mod tests {
         assert_eq!(status, ExitStatus::EngineUnreachable);
         assert!(text.starts_with("WSL integration is off"), "{text}");
         assert!(text.contains("`Ubuntu`"), "{text}");
+    }
+
+    #[test]
+    fn a_daemon_that_never_answers_is_unreachable_and_says_how_long_it_waited() {
+        let runner = FakeRunner::with_programs(&["docker"]).never_answers(VERSION);
+        let (status, text) = message(run(runner, &linux(), true));
+        assert_eq!(status, ExitStatus::EngineUnreachable);
+        assert!(text.contains("the daemon did not answer in 7 s"), "{text}");
+        assert!(text.contains("SCAFFOLD_ENGINE_TIMEOUT"), "{text}");
     }
 
     #[test]

@@ -1,13 +1,16 @@
 //! A tiny HTTP client for one thing: asking the service under test for a path and
 //! reading the status and a little of the body. Plain `TcpStream` with short timeouts,
-//! so a poll that finds nothing listening costs milliseconds, not seconds. The request
+//! so a poll that finds nothing listening costs milliseconds, not seconds, and one
+//! deadline for the whole request, so one that trickles costs no more. The request
 //! is HTTP/1.0, so the server answers with a plain body and closes (no chunking).
 
 use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use serde::Serialize;
+
+use crate::interrupt;
 
 /// Bodies are cut here: enough to show a greeting or an error, never a download.
 const MAX_BODY: usize = 4096;
@@ -43,31 +46,48 @@ impl Target {
     }
 }
 
-/// Timeouts for one request.
+/// Time limits for one request: to connect, and for the whole request from connect
+/// to the last byte. The total is one deadline, not a per-read timeout, so a service
+/// that trickles a byte a second cannot make one probe last longer.
 #[derive(Debug, Clone, Copy)]
 pub struct Timeouts {
     pub connect: Duration,
-    pub io: Duration,
+    pub total: Duration,
 }
 
 impl Timeouts {
     /// For polling a service that is starting: give up on each try quickly.
     pub const POLL: Timeouts = Timeouts {
         connect: Duration::from_millis(250),
-        io: Duration::from_secs(2),
+        total: Duration::from_secs(2),
     };
     /// For reading a service that is up.
     pub const READ: Timeouts = Timeouts {
         connect: Duration::from_secs(2),
-        io: Duration::from_secs(5),
+        total: Duration::from_secs(5),
     };
+
+    /// The same limits, cut so that the request ends by `deadline` (a few ms at least).
+    pub fn ending_by(self, deadline: Instant) -> Timeouts {
+        let left = deadline
+            .saturating_duration_since(Instant::now())
+            .max(Duration::from_millis(5));
+        Timeouts {
+            connect: self.connect.min(left),
+            total: self.total.min(left),
+        }
+    }
 }
 
-/// `GET path` once.
+/// How often a read wakes up to look at the interrupt flag and the deadline.
+const READ_TICK: Duration = Duration::from_millis(100);
+
+/// `GET path` once, ended by `timeouts.total` or Ctrl-C (an `Interrupted` error).
 pub fn get(target: &Target, path: &str, timeouts: Timeouts) -> io::Result<Response> {
-    let mut stream = TcpStream::connect_timeout(&target.address, timeouts.connect)?;
-    stream.set_read_timeout(Some(timeouts.io))?;
-    stream.set_write_timeout(Some(timeouts.io))?;
+    let deadline = Instant::now() + timeouts.total;
+    let mut stream =
+        TcpStream::connect_timeout(&target.address, timeouts.connect.min(timeouts.total))?;
+    stream.set_write_timeout(Some(timeouts.total))?;
     stream.set_nodelay(true)?;
     let request = format!(
         "GET {path} HTTP/1.0\r\nHost: {}:{}\r\nUser-Agent: scaffold-verify\r\nAccept: */*\r\n\r\n",
@@ -75,11 +95,50 @@ pub fn get(target: &Target, path: &str, timeouts: Timeouts) -> io::Result<Respon
         target.address.port()
     );
     stream.write_all(request.as_bytes())?;
-    let mut raw = Vec::new();
-    stream
-        .take((MAX_BODY + 16 * 1024) as u64)
-        .read_to_end(&mut raw)?;
+    let raw = read_until_closed(&mut stream, deadline, timeouts.total)?;
     parse(&raw)
+}
+
+/// Reads until the server closes (HTTP/1.0) or enough has come, checking the
+/// deadline and the interrupt flag at least every `READ_TICK`.
+fn read_until_closed(
+    stream: &mut TcpStream,
+    deadline: Instant,
+    total: Duration,
+) -> io::Result<Vec<u8>> {
+    const ENOUGH: usize = MAX_BODY + 16 * 1024;
+    let mut raw = Vec::new();
+    let mut chunk = [0u8; 4096];
+    while raw.len() < ENOUGH {
+        if interrupt::check().is_err() {
+            return Err(io::Error::new(io::ErrorKind::Interrupted, "interrupted"));
+        }
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(io::Error::new(
+                io::ErrorKind::TimedOut,
+                format!(
+                    "no complete answer within {:.1} s ({} bytes came)",
+                    total.as_secs_f64(),
+                    raw.len()
+                ),
+            ));
+        }
+        stream.set_read_timeout(Some(left.min(READ_TICK)))?;
+        match stream.read(&mut chunk) {
+            Ok(0) => break,
+            Ok(n) => raw.extend_from_slice(&chunk[..n.min(ENOUGH - raw.len())]),
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::WouldBlock
+                        | io::ErrorKind::TimedOut
+                        | io::ErrorKind::Interrupted
+                ) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(raw)
 }
 
 /// Status and body from a raw HTTP/1.x response.
@@ -163,6 +222,54 @@ mod tests {
             .join()
             .unwrap()
             .starts_with("GET /healthz HTTP/1.0\r\n"));
+    }
+
+    /// A server that sends its answer one byte every 300 ms, for ever.
+    fn trickling_server() -> u16 {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        thread::spawn(move || {
+            for socket in listener.incoming() {
+                let Ok(mut socket) = socket else { return };
+                thread::spawn(move || {
+                    let mut request = [0u8; 1024];
+                    let _ = socket.read(&mut request);
+                    for byte in b"HTTP/1.0 200 OK\r\n".iter().cycle() {
+                        if socket.write_all(&[*byte]).is_err() {
+                            return;
+                        }
+                        thread::sleep(Duration::from_millis(300));
+                    }
+                });
+            }
+        });
+        port
+    }
+
+    #[test]
+    fn a_trickling_answer_ends_at_the_total_deadline() {
+        let target = Target::resolve("127.0.0.1", trickling_server()).unwrap();
+        let started = Instant::now();
+        let limits = Timeouts {
+            connect: Duration::from_secs(1),
+            total: Duration::from_millis(1500),
+        };
+        let error = get(&target, "/healthz", limits).unwrap_err();
+        let took = started.elapsed();
+        assert_eq!(error.kind(), io::ErrorKind::TimedOut, "{error}");
+        assert!(error.to_string().contains("within 1.5 s"), "{error}");
+        assert!(
+            took >= Duration::from_millis(1400) && took < Duration::from_millis(2500),
+            "{took:?}"
+        );
+        let cut = Timeouts::READ.ending_by(Instant::now() + Duration::from_millis(400));
+        let started = Instant::now();
+        assert!(get(&target, "/", cut).is_err());
+        assert!(
+            started.elapsed() < Duration::from_secs(1),
+            "{:?}",
+            started.elapsed()
+        );
     }
 
     #[test]

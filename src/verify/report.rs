@@ -26,6 +26,9 @@ pub struct VerifyReport {
     /// The compose project name, with `--compose`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub compose_project: Option<String>,
+    /// The port the service listens on inside the container, and why that one.
+    pub container_port: u16,
+    pub port_reason: &'static str,
     pub health_url: String,
     pub health: Response,
     /// From `run` (or `compose up`) to the first 200.

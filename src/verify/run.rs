@@ -11,7 +11,7 @@ use super::preflight::Ready;
 use super::probe::{self, Response, Target, Timeouts};
 use super::wait::{self, Waited};
 use super::RunIdentity;
-use crate::engine::Engine;
+use crate::engine::{self, Engine};
 use crate::error::Error;
 
 /// A container that answered its health path.
@@ -53,7 +53,7 @@ pub fn start(
             logs: Vec::new(),
         });
     }
-    let target = match published_port(engine, &name, container_port) {
+    let target = match published_port(engine, &name, container_port)? {
         Some(port) => Target::resolve(ready.endpoint.probe_host(), port).map_err(|e| {
             Error::EngineCommand {
                 command: format!("resolve {}", ready.endpoint.probe_host()),
@@ -100,10 +100,18 @@ pub fn front_page(target: &Target) -> Result<Response, String> {
 }
 
 /// The host port `docker port` reports for the container port.
-fn published_port(engine: &Engine, container: &str, container_port: u16) -> Option<u16> {
+fn published_port(
+    engine: &Engine,
+    container: &str,
+    container_port: u16,
+) -> Result<Option<u16>, Error> {
     let spec = format!("{container_port}/tcp");
-    let text = engine.checked(&["port", container, &spec]).ok()?;
-    text.lines().find_map(host_port)
+    let text = engine::known(engine.checked(&["port", container, &spec]))?;
+    Ok(text
+        .as_deref()
+        .unwrap_or_default()
+        .lines()
+        .find_map(host_port))
 }
 
 /// `127.0.0.1:49153`, `0.0.0.0:49153`, `[::]:49153` → 49153.

@@ -33,6 +33,8 @@ fn describe(error: &std::io::Error) -> String {
              container's port (is the service listening on the port the image EXPOSEs, on 0.0.0.0?)"
                 .to_string()
         }
+        // The probe's own timeout says how long it waited and how much came.
+        ErrorKind::TimedOut if error.get_ref().is_some() => error.to_string(),
         ErrorKind::TimedOut | ErrorKind::WouldBlock => "no answer (timed out)".to_string(),
         _ => error.to_string(),
     }
@@ -49,7 +51,7 @@ pub fn until_ok(
     let mut next_state_check = Instant::now() + STATE_EVERY;
     loop {
         interrupt::check()?;
-        let last = match probe::get(target, path, Timeouts::POLL) {
+        let last = match probe::get(target, path, Timeouts::POLL.ending_by(deadline)) {
             Ok(response) if response.status == 200 => return Ok(Waited::Answered(response)),
             Ok(response) => format!(
                 "status {}{}",
