@@ -156,6 +156,30 @@ pub enum Error {
         problem: String,
         logs: Vec<String>,
     },
+
+    /// An input scaffold reads (a template, an answers file) that is a FIFO, device or
+    /// socket: reading it could block for ever.
+    #[error("`{}` is {kind}, not a regular file: {what} must be plain files", path.display())]
+    NotARegularFile {
+        path: PathBuf,
+        kind: &'static str,
+        what: &'static str,
+    },
+
+    #[error("`{}` is larger than {limit_mib} MiB, the limit for {what}", path.display())]
+    InputTooLarge {
+        path: PathBuf,
+        limit_mib: u64,
+        what: &'static str,
+    },
+
+    /// A template set that asks for more than scaffold gives any one project.
+    #[error("templates: {0}; nothing was written")]
+    TemplateLimit(String),
+
+    /// A destination scaffold refuses before writing, with what to do instead.
+    #[error("`{}` {reason}; nothing was written", path.display())]
+    DestinationRefused { path: PathBuf, reason: String },
 }
 
 impl Error {
@@ -168,7 +192,11 @@ impl Error {
             | Error::DestinationNotEmpty { .. }
             | Error::WouldOverwrite { .. }
             | Error::OutsideDestination { .. }
-            | Error::UnsafeTemplatePath { .. } => ExitStatus::Usage,
+            | Error::UnsafeTemplatePath { .. }
+            | Error::NotARegularFile { .. }
+            | Error::InputTooLarge { .. }
+            | Error::TemplateLimit(_)
+            | Error::DestinationRefused { .. } => ExitStatus::Usage,
             Error::Interrupted => ExitStatus::Interrupted,
             Error::NoDockerfile { .. } | Error::NoComposeFile { .. } => ExitStatus::Usage,
             Error::NotAProjectFolder { .. } => ExitStatus::Usage,

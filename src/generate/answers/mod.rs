@@ -5,7 +5,7 @@
 mod go_version;
 mod goproxy;
 mod module_path;
-mod name;
+pub(crate) mod name;
 mod port;
 mod runtime;
 mod team_defaults;
