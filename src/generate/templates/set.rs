@@ -119,6 +119,7 @@ impl TemplateSet {
         }
         let files: Vec<TemplateFile> = by_path.into_values().collect();
         refuse_colliding_paths(files.iter().map(|file| file.path.as_str()))?;
+        refuse_unknown_conditions(&team_manifest, &files, origin)?;
         Ok(TemplateSet {
             files,
             manifest: self.manifest.layered(team_manifest),
@@ -143,12 +144,38 @@ fn split_manifest(
     Ok((files, manifest))
 }
 
+/// A `[when]` entry for a file the set does not have would silently do nothing: most
+/// likely a typo, or the `.tera` suffix left out.
+fn refuse_unknown_conditions(
+    manifest: &Manifest,
+    files: &[TemplateFile],
+    origin: &str,
+) -> Result<(), Error> {
+    for path in manifest.when.keys() {
+        if !files.iter().any(|file| &file.path == path) {
+            return Err(Error::Template {
+                file: format!("{origin}/{MANIFEST_FILE}"),
+                message: format!(
+                    "`[when]` names `{path}`, which is not a template of the set (template paths include their `.tera` suffix; see `scaffold templates list`)"
+                ),
+            });
+        }
+    }
+    Ok(())
+}
+
 fn drop_files(
     by_path: &mut BTreeMap<String, TemplateFile>,
     drop: &[String],
     origin: &str,
 ) -> Result<Vec<String>, Error> {
-    for path in drop {
+    for (index, path) in drop.iter().enumerate() {
+        if drop[..index].contains(path) {
+            return Err(Error::Template {
+                file: format!("{origin}/{MANIFEST_FILE}"),
+                message: format!("`drop` lists `{path}` twice: list each file once"),
+            });
+        }
         if by_path.remove(path).is_none() {
             return Err(Error::Template {
                 file: format!("{origin}/{MANIFEST_FILE}"),
@@ -268,5 +295,25 @@ mod tests {
             .layered(team(&[(MANIFEST_FILE, "drop = [\"nope\"]")]), "team")
             .unwrap_err();
         assert!(error.to_string().contains("`nope`"), "{error}");
+    }
+
+    #[test]
+    fn dropping_twice_and_unknown_conditions_are_named() {
+        let error = TemplateSet::builtin()
+            .unwrap()
+            .layered(
+                team(&[(MANIFEST_FILE, "drop = [\"go.mod.tera\", \"go.mod.tera\"]")]),
+                "team",
+            )
+            .unwrap_err();
+        assert!(error.to_string().contains("twice"), "{error}");
+        let error = TemplateSet::builtin()
+            .unwrap()
+            .layered(
+                team(&[(MANIFEST_FILE, "[when]\n\"nope.txt\" = \"redis\"\n")]),
+                "team",
+            )
+            .unwrap_err();
+        assert!(error.to_string().contains("`nope.txt`"), "{error}");
     }
 }
