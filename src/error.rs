@@ -180,6 +180,10 @@ pub enum Error {
     /// A destination scaffold refuses before writing, with what to do instead.
     #[error("`{}` {reason}; nothing was written", path.display())]
     DestinationRefused { path: PathBuf, reason: String },
+
+    /// `new --verify` that cannot verify the project it would make.
+    #[error("{0}")]
+    VerifyImpossible(String),
 }
 
 impl Error {
@@ -196,7 +200,8 @@ impl Error {
             | Error::NotARegularFile { .. }
             | Error::InputTooLarge { .. }
             | Error::TemplateLimit(_)
-            | Error::DestinationRefused { .. } => ExitStatus::Usage,
+            | Error::DestinationRefused { .. }
+            | Error::VerifyImpossible(_) => ExitStatus::Usage,
             Error::Interrupted => ExitStatus::Interrupted,
             Error::NoDockerfile { .. } | Error::NoComposeFile { .. } => ExitStatus::Usage,
             Error::NotAProjectFolder { .. } => ExitStatus::Usage,
