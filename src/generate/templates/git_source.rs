@@ -342,4 +342,32 @@ mod tests {
         );
         assert!(cache_key("https://h/a/t.git").starts_with("t-git-"));
     }
+
+    #[test]
+    fn a_cache_left_empty_by_an_interrupted_clone_is_cloned_again() {
+        let origin = tempfile::tempdir().unwrap();
+        let repository = Repository::init(origin.path()).unwrap();
+        std::fs::write(origin.path().join("README.md.tera"), "hi").unwrap();
+        let mut index = repository.index().unwrap();
+        index
+            .add_all(["*"], git2::IndexAddOption::DEFAULT, None)
+            .unwrap();
+        let tree = repository.find_tree(index.write_tree().unwrap()).unwrap();
+        let signature = git2::Signature::now("t", "t@example.com").unwrap();
+        repository
+            .commit(Some("HEAD"), &signature, &signature, "t", &tree, &[])
+            .unwrap();
+        let source = GitSource {
+            url: format!("file://{}", origin.path().display()),
+            reference: None,
+            subfolder: None,
+        };
+        let cache_root = tempfile::tempdir().unwrap();
+        // What Ctrl-C during an older scaffold's first clone left: a bare repository
+        // without a single ref.
+        Repository::init_bare(cache_root.path().join(cache_key(&source.url))).unwrap();
+        let loaded = load(&source, cache_root.path(), false).unwrap();
+        assert_eq!(loaded.files.len(), 1);
+        assert!(loaded.warning.is_none());
+    }
 }
