@@ -13,7 +13,10 @@ use predicates::prelude::*;
 use support::scaffold;
 use tempfile::TempDir;
 
-fn team_folder(files: &[(&str, &[u8])]) -> TempDir {
+/// (path, contents) of a team template file.
+type TeamFile<'a> = (&'a str, &'a [u8]);
+
+fn team_folder(files: &[TeamFile]) -> TempDir {
     let dir = tempfile::tempdir().unwrap();
     for (path, contents) in files {
         let path = dir.path().join(path);
@@ -230,7 +233,7 @@ fn a_huge_range_fails_fast_instead_of_eating_memory() {
 #[test]
 fn paths_windows_cannot_check_out_are_refused() {
     let manifest: &[u8] = b"[[variables]]\nname = \"v\"\ndefault = \"x\"\n";
-    let sets: [(&[(&str, &[u8])], &str); 6] = [
+    let sets: [(&[TeamFile], &str); 6] = [
         (
             &[("cmd/App/a.go", b""), ("cmd/app/b.go", b"")],
             "only in case",
