@@ -10,21 +10,11 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use predicates::prelude::*;
-use support::scaffold;
+use support::{folder_with as team_folder, scaffold};
 use tempfile::TempDir;
 
 /// (path, contents) of a team template file.
 type TeamFile<'a> = (&'a str, &'a [u8]);
-
-fn team_folder(files: &[TeamFile]) -> TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    for (path, contents) in files {
-        let path = dir.path().join(path);
-        fs::create_dir_all(path.parent().unwrap()).unwrap();
-        fs::write(path, contents).unwrap();
-    }
-    dir
-}
 
 /// `scaffold new demo` into `OUT/demo` with git (the repository is what a planted
 /// `.git` would attack) and without verify.
@@ -270,14 +260,6 @@ fn paths_windows_cannot_check_out_are_refused() {
     assert!(!out.path().join("demo").exists());
 }
 
-/// The number of files in a project, its `.git` left out.
-fn project_files(root: &Path) -> usize {
-    support::read_tree(root)
-        .keys()
-        .filter(|path| !path.starts_with(".git/"))
-        .count()
-}
-
 #[test]
 fn parallel_runs_into_one_folder_leave_exactly_one_whole_project() {
     const RUNS: u16 = 6;
@@ -319,7 +301,11 @@ fn parallel_runs_into_one_folder_leave_exactly_one_whole_project() {
             .and_then(|rest| rest.split(' ').next())
             .and_then(|n| n.parse().ok())
             .unwrap_or_else(|| panic!("no file count in {said}"));
-        assert_eq!(project_files(&target), count, "round {round}: {said}");
+        assert_eq!(
+            support::read_tree(&target).len(),
+            count,
+            "round {round}: {said}"
+        );
         let record = fs::read_to_string(target.join(".scaffold/answers.toml")).unwrap();
         assert!(record.contains(&format!("port = {port}")), "{record}");
         let leftovers: Vec<_> = fs::read_dir(&target)

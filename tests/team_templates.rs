@@ -8,19 +8,8 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use predicates::prelude::*;
-use support::scaffold;
+use support::{folder_with as team_folder, scaffold};
 use tempfile::TempDir;
-
-/// A team template folder with the given files.
-fn team_folder(files: &[(&str, &str)]) -> TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    for (path, contents) in files {
-        let path = dir.path().join(path);
-        fs::create_dir_all(path.parent().unwrap()).unwrap();
-        fs::write(path, contents).unwrap();
-    }
-    dir
-}
 
 /// Runs `scaffold new demo` into a fresh folder with the given templates and flags.
 fn new_with(templates: &str, extra: &[&str]) -> (TempDir, assert_cmd::assert::Assert) {
@@ -298,7 +287,7 @@ fn unsafe_template_paths_are_refused_with_the_path() {
 #[test]
 fn a_symlink_out_of_the_template_folder_is_refused() {
     let secret = team_folder(&[("id_rsa", "PRIVATE")]);
-    let team = team_folder(&[]);
+    let team = team_folder::<&str>(&[]);
     std::os::unix::fs::symlink(secret.path().join("id_rsa"), team.path().join("key.txt")).unwrap();
     let (out, assert) = new_with(path_str(team.path()), &[]);
     assert

@@ -141,3 +141,14 @@ pub fn read_tree(root: &Path) -> BTreeMap<String, Vec<u8>> {
     walk(root, root, &mut files);
     files
 }
+
+/// A temporary folder holding `files` (relative path, contents), parents created.
+pub fn folder_with<C: AsRef<[u8]>>(files: &[(&str, C)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for (path, contents) in files {
+        let path = dir.path().join(path);
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(path, contents).unwrap();
+    }
+    dir
+}
