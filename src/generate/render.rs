@@ -42,6 +42,8 @@ fn render_within(
     let (sender, receiver) = mpsc::channel();
     std::thread::Builder::new()
         .name("render".into())
+        // The main thread's usual size: deep `extends`/`include` chains need it.
+        .stack_size(8 * 1024 * 1024)
         .spawn(move || {
             let _ = sender.send(render_now(&set, &context));
         })
