@@ -439,16 +439,7 @@ fn repository_with_folder_symlink() -> (TempDir, PathBuf) {
     fs::write(dir.path().join("shared/x.txt"), "x").unwrap();
     #[cfg(unix)]
     std::os::unix::fs::symlink("shared", dir.path().join("linked")).unwrap();
-    let mut index = repository.index().unwrap();
-    index
-        .add_all(["*"], git2::IndexAddOption::DEFAULT, None)
-        .unwrap();
-    index.write().unwrap();
-    let tree = repository.find_tree(index.write_tree().unwrap()).unwrap();
-    let signature = git2::Signature::now("test", "test@example.com").unwrap();
-    repository
-        .commit(Some("HEAD"), &signature, &signature, "t", &tree, &[])
-        .unwrap();
+    support::commit_all(&repository, "t");
     let path = dir.path().to_path_buf();
     (dir, path)
 }

@@ -402,30 +402,7 @@ impl TeamRepository {
         let folder = self.dir.path().join("go");
         fs::create_dir_all(&folder).unwrap();
         fs::write(folder.join("README.md.tera"), readme).unwrap();
-        let mut index = repository.index().unwrap();
-        index
-            .add_all(["*"], git2::IndexAddOption::DEFAULT, None)
-            .unwrap();
-        index.write().unwrap();
-        let tree = repository.find_tree(index.write_tree().unwrap()).unwrap();
-        let signature = git2::Signature::now("test", "test@example.com").unwrap();
-        let parents: Vec<git2::Commit> = repository
-            .head()
-            .ok()
-            .and_then(|h| h.peel_to_commit().ok())
-            .into_iter()
-            .collect();
-        let parents: Vec<&git2::Commit> = parents.iter().collect();
-        repository
-            .commit(
-                Some("HEAD"),
-                &signature,
-                &signature,
-                "templates",
-                &tree,
-                &parents,
-            )
-            .unwrap();
+        support::commit_all(repository, "templates");
     }
 
     fn update(&self, readme: &str) {
