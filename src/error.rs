@@ -218,6 +218,33 @@ pub enum Error {
         text: Option<String>,
         message: String,
     },
+    /// An input scaffold reads (a template, an answers file) that is a FIFO, device or
+    /// socket: reading it could block for ever.
+    #[error("`{}` is {kind}, not a regular file: {what} must be plain files", path.display())]
+    NotARegularFile {
+        path: PathBuf,
+        kind: &'static str,
+        what: &'static str,
+    },
+
+    #[error("`{}` is larger than {limit_mib} MiB, the limit for {what}", path.display())]
+    InputTooLarge {
+        path: PathBuf,
+        limit_mib: u64,
+        what: &'static str,
+    },
+
+    /// A template set that asks for more than scaffold gives any one project.
+    #[error("templates: {0}; nothing was written")]
+    TemplateLimit(String),
+
+    /// A destination scaffold refuses before writing, with what to do instead.
+    #[error("`{}` {reason}; nothing was written", path.display())]
+    DestinationRefused { path: PathBuf, reason: String },
+
+    /// `new --verify` that cannot verify the project it would make.
+    #[error("{0}")]
+    VerifyImpossible(String),
 }
 
 impl Error {
@@ -232,6 +259,11 @@ impl Error {
             | Error::OutsideDestination { .. }
             | Error::UnsafeTemplatePath { .. }
             | Error::UnknownRule { .. } => ExitStatus::Usage,
+            | Error::NotARegularFile { .. }
+            | Error::InputTooLarge { .. }
+            | Error::TemplateLimit(_)
+            | Error::DestinationRefused { .. }
+            | Error::VerifyImpossible(_) => ExitStatus::Usage,
             Error::Interrupted => ExitStatus::Interrupted,
             Error::NoDockerfile { .. } | Error::NoComposeFile { .. } => ExitStatus::Usage,
             Error::NotAProjectFolder { .. } => ExitStatus::Usage,

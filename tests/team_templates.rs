@@ -8,19 +8,8 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use predicates::prelude::*;
-use support::scaffold;
+use support::{folder_with as team_folder, scaffold};
 use tempfile::TempDir;
-
-/// A team template folder with the given files.
-fn team_folder(files: &[(&str, &str)]) -> TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    for (path, contents) in files {
-        let path = dir.path().join(path);
-        fs::create_dir_all(path.parent().unwrap()).unwrap();
-        fs::write(path, contents).unwrap();
-    }
-    dir
-}
 
 /// Runs `scaffold new demo` into a fresh folder with the given templates and flags.
 fn new_with(templates: &str, extra: &[&str]) -> (TempDir, assert_cmd::assert::Assert) {
@@ -298,7 +287,7 @@ fn unsafe_template_paths_are_refused_with_the_path() {
 #[test]
 fn a_symlink_out_of_the_template_folder_is_refused() {
     let secret = team_folder(&[("id_rsa", "PRIVATE")]);
-    let team = team_folder(&[]);
+    let team = team_folder::<&str>(&[]);
     std::os::unix::fs::symlink(secret.path().join("id_rsa"), team.path().join("key.txt")).unwrap();
     let (out, assert) = new_with(path_str(team.path()), &[]);
     assert
@@ -413,30 +402,7 @@ impl TeamRepository {
         let folder = self.dir.path().join("go");
         fs::create_dir_all(&folder).unwrap();
         fs::write(folder.join("README.md.tera"), readme).unwrap();
-        let mut index = repository.index().unwrap();
-        index
-            .add_all(["*"], git2::IndexAddOption::DEFAULT, None)
-            .unwrap();
-        index.write().unwrap();
-        let tree = repository.find_tree(index.write_tree().unwrap()).unwrap();
-        let signature = git2::Signature::now("test", "test@example.com").unwrap();
-        let parents: Vec<git2::Commit> = repository
-            .head()
-            .ok()
-            .and_then(|h| h.peel_to_commit().ok())
-            .into_iter()
-            .collect();
-        let parents: Vec<&git2::Commit> = parents.iter().collect();
-        repository
-            .commit(
-                Some("HEAD"),
-                &signature,
-                &signature,
-                "templates",
-                &tree,
-                &parents,
-            )
-            .unwrap();
+        support::commit_all(repository, "templates");
     }
 
     fn update(&self, readme: &str) {

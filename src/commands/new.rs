@@ -41,6 +41,10 @@ pub fn run(args: &NewArgs, reporter: &Reporter) -> Result<ExitStatus, Error> {
         .clone()
         .unwrap_or_else(|| PathBuf::from(answers.name.as_str()));
     let files = render_project(&answers, &values, &templates)?;
+    let skip_verify = verify_impossible(args, &files)?;
+    if !args.dry_run {
+        report_reaped(reporter, staging::reap_stale(&destination));
+    }
     let state = destination::check(&destination, &files, args.force)?;
     if args.dry_run {
         list_files(reporter, &destination, &files);
@@ -65,7 +69,37 @@ pub fn run(args: &NewArgs, reporter: &Reporter) -> Result<ExitStatus, Error> {
     if args.no_verify {
         return Ok(ExitStatus::Success);
     }
+    if skip_verify {
+        reporter
+            .note("Not verified: the templates make no Dockerfile, so there is nothing to build");
+        return Ok(ExitStatus::Success);
+    }
     super::verify::after_new(&destination, &args.verify_options, args.verify, reporter)
+}
+
+/// verify builds the project's Dockerfile. Without one, `--verify` is refused before
+/// anything is written; the default verify is skipped (true) with a note.
+fn verify_impossible(args: &NewArgs, files: &[RenderedFile]) -> Result<bool, Error> {
+    if args.no_verify || files.iter().any(|file| file.path == "Dockerfile") {
+        return Ok(false);
+    }
+    if args.verify {
+        return Err(Error::VerifyImpossible(
+            "--verify builds the project's Dockerfile, but these templates make none (the team's set drops it); nothing was written. Pass --no-verify, or add a Dockerfile to the templates".into(),
+        ));
+    }
+    Ok(true)
+}
+
+/// Staging folders of killed runs, removed before this one writes.
+pub(super) fn report_reaped(reporter: &Reporter, reaped: Vec<staging::StaleStaging>) {
+    for stale in reaped {
+        reporter.note(format!(
+            "Removed {}, left by scaffold process {} which is no longer running",
+            stale.path.display(),
+            stale.pid
+        ));
+    }
 }
 
 fn read_answers_file(args: &NewArgs) -> Result<Option<AnswersFile>, Error> {

@@ -63,7 +63,9 @@ fn export(dir: &Path, reporter: &Reporter) -> Result<ExitStatus, Error> {
             contents: file.contents,
         })
         .collect();
-    let state = destination::check(dir, &files, false)?;
+    super::new::report_reaped(reporter, staging::reap_stale(dir));
+    let state =
+        destination::check(dir, &files, false).map_err(|error| in_export_terms(dir, error))?;
     let _deferred = crate::interrupt::Deferred::start();
     let staged = staging::stage(dir, &state, &files)?;
     staged.publish(dir, &state)?;
@@ -76,4 +78,25 @@ fn export(dir: &Path, reporter: &Reporter) -> Result<ExitStatus, Error> {
         ),
     );
     Ok(ExitStatus::Success)
+}
+
+/// The destination errors speak of `new`'s `--dir` and `--force`, which export has not.
+fn in_export_terms(dir: &Path, error: Error) -> Error {
+    let reason = match &error {
+        Error::DestinationNotEmpty { .. } => {
+            "is not empty: export writes into an empty or new folder only; choose another folder"
+        }
+        Error::DestinationIsAFile { .. } => "is a file, or lies inside one: choose another folder",
+        Error::OutsideDestination { .. } => {
+            "is a symlink: writing through it could leave the folder; choose another folder"
+        }
+        _ => return error,
+    };
+    Error::DestinationRefused {
+        path: match error {
+            Error::DestinationIsAFile { path } => path,
+            _ => dir.to_path_buf(),
+        },
+        reason: reason.into(),
+    }
 }

@@ -4,9 +4,11 @@
 
 pub mod answers;
 pub mod context;
+pub mod input_file;
 pub mod prompt;
 pub mod record;
 pub mod render;
+pub mod template_functions;
 pub mod templates;
 pub mod variables;
 
@@ -19,6 +21,7 @@ use context::{template_context, with_team_values};
 use record::AnswersFile;
 use render::{render, RenderedFile};
 use templates::loader::LoadedTemplates;
+use templates::paths::refuse_colliding_paths;
 
 /// The project's files, in memory, including the record of its answers.
 pub fn render_project(
@@ -40,6 +43,8 @@ pub fn render_project(
         templates.commit.clone(),
     );
     files.push(record.to_rendered_file());
+    // The record too: a team's `.scaffold/ANSWERS.toml` is the same file on Windows.
+    refuse_colliding_paths(files.iter().map(|file| file.path.as_str()))?;
     Ok(files)
 }
 

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::Error;
 use crate::generate::answers::{Answers, GivenAnswers};
+use crate::generate::input_file::read_regular;
 use crate::generate::render::RenderedFile;
 
 /// Where the answers are recorded in a generated project.
@@ -51,9 +52,16 @@ pub struct AnswerValues {
 }
 
 impl AnswersFile {
+    /// Reads an answers file: a regular file (a FIFO would block for ever) of at most
+    /// 1 MiB, in UTF-8.
     pub fn read(path: &Path) -> Result<Self, Error> {
-        let text =
-            std::fs::read_to_string(path).map_err(Error::io("read the answers file", path))?;
+        let bytes = read_regular(path, 1, "answers files")?;
+        let text = String::from_utf8(bytes).map_err(|_| {
+            Error::InvalidAnswer(format!(
+                "answers file `{}` is not UTF-8 text: save it as UTF-8",
+                path.display()
+            ))
+        })?;
         toml::from_str(&text).map_err(|error| {
             Error::InvalidAnswer(format!("answers file `{}`: {error}", path.display()))
         })

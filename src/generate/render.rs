@@ -1,13 +1,15 @@
 //! Turns a template set and a context into the files of a project, in memory. No I/O:
 //! writing is `staging`'s job.
 
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::time::Duration;
+
 use tera::{Context, Tera};
 
 use crate::error::Error;
-use crate::generate::templates::set::{
-    check_template_path, refuse_paths_differing_only_in_case, Origin, TemplateSet, BUILTIN_PREFIX,
-    TEMPLATE_SUFFIX,
-};
+use crate::generate::template_functions;
+use crate::generate::templates::paths::{check_template_path, refuse_colliding_paths};
+use crate::generate::templates::set::{Origin, TemplateSet, BUILTIN_PREFIX, TEMPLATE_SUFFIX};
 use crate::generate::templates::text::{move_literal_text, TEXT_VARIABLE_PREFIX};
 
 /// One file of the new project.
@@ -18,10 +20,48 @@ pub struct RenderedFile {
     pub contents: Vec<u8>,
 }
 
+/// The longest one project may take to render. The built-in set takes milliseconds; a
+/// template whose loops never end is stopped here, before anything is written.
+pub const RENDER_DEADLINE: Duration = Duration::from_secs(30);
+
 /// Renders every file of `set` whose condition holds. Text comes out with LF line
 /// endings whatever the template had.
 pub fn render(set: &TemplateSet, context: &Context) -> Result<Vec<RenderedFile>, Error> {
-    let (tera, moved_text) = compile(set)?;
+    render_within(set, context, RENDER_DEADLINE)
+}
+
+/// Renders on a worker thread and gives up after `deadline`. Tera cannot be stopped
+/// mid-render, so a runaway render is left to end with the process, which the error
+/// ends soon: nothing is on disk yet.
+fn render_within(
+    set: &TemplateSet,
+    context: &Context,
+    deadline: Duration,
+) -> Result<Vec<RenderedFile>, Error> {
+    let (set, context) = (set.clone(), context.clone());
+    let (sender, receiver) = mpsc::channel();
+    std::thread::Builder::new()
+        .name("render".into())
+        // The main thread's usual size: deep `extends`/`include` chains need it.
+        .stack_size(8 * 1024 * 1024)
+        .spawn(move || {
+            let _ = sender.send(render_now(&set, &context));
+        })
+        .map_err(|error| Error::TemplateSet(format!("could not start rendering: {error}")))?;
+    match receiver.recv_timeout(deadline) {
+        Ok(result) => result,
+        Err(RecvTimeoutError::Timeout) => Err(Error::TemplateLimit(format!(
+            "rendering took longer than {} s, where a project takes well under one; look for a loop that runs too often",
+            deadline.as_secs_f32()
+        ))),
+        Err(RecvTimeoutError::Disconnected) => Err(Error::TemplateSet(
+            "rendering stopped unexpectedly".into(),
+        )),
+    }
+}
+
+fn render_now(set: &TemplateSet, context: &Context) -> Result<Vec<RenderedFile>, Error> {
+    let (mut tera, moved_text) = compile(set)?;
     let mut context = context.clone();
     for (k, text) in moved_text.iter().enumerate() {
         context.insert(format!("{TEXT_VARIABLE_PREFIX}{k}"), text);
@@ -32,7 +72,7 @@ pub fn render(set: &TemplateSet, context: &Context) -> Result<Vec<RenderedFile>,
         if !condition_holds(set, &file.path, context)? {
             continue;
         }
-        let path = render_path(&file.path, context)?;
+        let path = render_path(&mut tera, &file.path, context)?;
         let contents = if file.is_template() {
             tera.render(&file.path, context)
                 .map_err(|error| template_error(&file.path, &error))?
@@ -45,7 +85,7 @@ pub fn render(set: &TemplateSet, context: &Context) -> Result<Vec<RenderedFile>,
             contents: with_lf_line_endings(contents),
         });
     }
-    refuse_paths_differing_only_in_case(files.iter().map(|file| file.path.as_str()))?;
+    refuse_colliding_paths(files.iter().map(|file| file.path.as_str()))?;
     Ok(files)
 }
 
@@ -56,6 +96,7 @@ pub fn render(set: &TemplateSet, context: &Context) -> Result<Vec<RenderedFile>,
 fn compile(set: &TemplateSet) -> Result<(Tera, Vec<String>), Error> {
     let mut tera = Tera::default();
     tera.autoescape_on(vec![]);
+    template_functions::install(&mut tera);
     let mut moved_text = Vec::new();
     let mut sources = Vec::new();
     let bases = set
@@ -97,19 +138,24 @@ fn condition_holds(set: &TemplateSet, path: &str, context: &Context) -> Result<b
 }
 
 /// The output path: the `.tera` suffix dropped and `{{ name }}`-style segments rendered.
-/// The result must stay inside the project.
-fn render_path(template_path: &str, context: &Context) -> Result<String, Error> {
+/// The result must stay inside the project. Rendered by the same Tera as the files, so
+/// the same functions are refused.
+fn render_path(tera: &mut Tera, template_path: &str, context: &Context) -> Result<String, Error> {
     let path = template_path
         .strip_suffix(TEMPLATE_SUFFIX)
         .unwrap_or(template_path);
     let path = if path.contains("{{") {
-        Tera::one_off(path, context, false).map_err(|error| template_error(path, &error))?
+        tera.render_str(path, context)
+            .map_err(|error| template_error(path, &error))?
     } else {
         path.to_string()
     };
-    check_template_path(&path).map_err(|_| Error::UnsafeTemplatePath {
-        path: template_path.to_string(),
-        reason: format!("renders to `{path}`, which is not a plain path inside the project"),
+    check_template_path(&path).map_err(|error| match error {
+        Error::UnsafeTemplatePath { reason, .. } => Error::UnsafeTemplatePath {
+            path: template_path.to_string(),
+            reason: format!("renders to `{}`, which {reason}", path.escape_debug()),
+        },
+        other => other,
     })?;
     Ok(path)
 }
@@ -210,7 +256,7 @@ mod tests {
         let mut escape = context();
         escape.insert("name", "..");
         let error = render(&set(&[("{{ name }}/x", "")]), &escape).unwrap_err();
-        assert!(error.to_string().contains("not a plain path"), "{error}");
+        assert!(error.to_string().contains("renders to `../x`"), "{error}");
     }
 
     #[test]
@@ -269,5 +315,30 @@ mod tests {
     fn case_collisions_are_refused() {
         let error = render(&set(&[("README.md", ""), ("readme.md", "")]), &context()).unwrap_err();
         assert!(error.to_string().contains("only in case"), "{error}");
+    }
+
+    #[test]
+    fn a_render_that_runs_too_long_is_stopped() {
+        let loops = "{% set a = [1,2,3,4,5,6,7,8,9,10] %}".to_string()
+            + &"{% for i in a %}".repeat(9)
+            + "x"
+            + &"{% endfor %}".repeat(9);
+        let started = std::time::Instant::now();
+        let error = render_within(
+            &set(&[("x.tera", &loops)]),
+            &context(),
+            Duration::from_millis(300),
+        )
+        .unwrap_err();
+        assert!(matches!(error, Error::TemplateLimit(_)), "{error}");
+        assert!(started.elapsed() < Duration::from_secs(5));
+    }
+
+    #[test]
+    fn a_rendered_path_cannot_reach_git_or_use_get_env() {
+        let error = render(&set(&[("{{ \".\" }}git/config", "")]), &context()).unwrap_err();
+        assert!(error.to_string().contains("git's own folder"), "{error}");
+        let error = render(&set(&[("{{ get_env(name=\"HOME\") }}", "")]), &context()).unwrap_err();
+        assert!(error.to_string().contains("`get_env`"), "{error}");
     }
 }

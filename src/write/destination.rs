@@ -18,6 +18,13 @@ pub enum Destination {
 /// `--force`, and even then no file of the project may already exist there.
 pub fn check(path: &Path, files: &[RenderedFile], force: bool) -> Result<Destination, Error> {
     if !path.exists() {
+        if path.symlink_metadata().is_ok() {
+            // A dangling symlink: the project would land wherever it points.
+            return Err(Error::OutsideDestination {
+                path: path.to_path_buf(),
+            });
+        }
+        refuse_a_file_on_the_way(path)?;
         return Ok(Destination::Missing);
     }
     if !path.is_dir() {
@@ -47,6 +54,20 @@ pub fn check(path: &Path, files: &[RenderedFile], force: bool) -> Result<Destina
         });
     }
     Ok(Destination::Existing)
+}
+
+/// The nearest existing ancestor must be a folder: `notes.txt/demo` cannot be made.
+fn refuse_a_file_on_the_way(path: &Path) -> Result<(), Error> {
+    let nearest = path
+        .ancestors()
+        .skip(1)
+        .find(|dir| !dir.as_os_str().is_empty() && dir.symlink_metadata().is_ok());
+    match nearest {
+        Some(dir) if !dir.is_dir() => Err(Error::DestinationIsAFile {
+            path: dir.to_path_buf(),
+        }),
+        _ => Ok(()),
+    }
 }
 
 /// The names in a folder, sorted, for messages.
@@ -95,5 +116,23 @@ mod tests {
         );
         let error = check(temp.path(), &[file("notes.txt")], true).unwrap_err();
         assert!(error.to_string().contains("would overwrite"), "{error}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_dangling_symlink_or_a_file_on_the_way_is_refused() {
+        let temp = tempfile::tempdir().unwrap();
+        let link = temp.path().join("link");
+        std::os::unix::fs::symlink(temp.path().join("gone"), &link).unwrap();
+        assert!(matches!(
+            check(&link, &[], false),
+            Err(Error::OutsideDestination { .. })
+        ));
+        std::fs::write(temp.path().join("notes.txt"), "").unwrap();
+        let error = check(&temp.path().join("notes.txt/a/demo"), &[], false).unwrap_err();
+        assert!(
+            matches!(&error, Error::DestinationIsAFile { path } if path.ends_with("notes.txt")),
+            "{error}"
+        );
     }
 }

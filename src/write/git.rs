@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use git2::{IndexAddOption, Repository, RepositoryInitOptions, Signature};
 
 use crate::error::Error;
+use crate::generate::templates::paths::is_git_folder;
 
 /// Used when the user has no git identity configured; the report says how to fix it.
 const FALLBACK_NAME: &str = "scaffold";
@@ -38,9 +39,13 @@ pub fn enclosing_repository(destination: &Path) -> Option<PathBuf> {
 
 /// Initialises a repository in `dir` on branch main and commits every file. Staging
 /// honours the project's .gitignore and .gitattributes.
+/// The folder must not hold git's own folder already: re-initialising would keep a
+/// planted config (and its `core.fsmonitor` command).
 pub fn init_and_commit(dir: &Path, message: &str) -> Result<FirstCommit, Error> {
+    refuse_existing_git_folder(dir)?;
     let mut options = RepositoryInitOptions::new();
     options.initial_head("main");
+    options.no_reinit(true);
     let repository =
         Repository::init_opts(dir, &options).map_err(Error::git("initialise the repository"))?;
     let mut index = repository.index().map_err(Error::git("open the index"))?;
@@ -66,6 +71,21 @@ pub fn init_and_commit(dir: &Path, message: &str) -> Result<FirstCommit, Error> 
         id: id.to_string(),
         used_fallback_identity,
     })
+}
+
+fn refuse_existing_git_folder(dir: &Path) -> Result<(), Error> {
+    let entries = std::fs::read_dir(dir).map_err(Error::io("read the folder", dir))?;
+    for entry in entries {
+        let entry = entry.map_err(Error::io("read the folder", dir))?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if is_git_folder(&name) {
+            return Err(Error::UnsafeTemplatePath {
+                path: name,
+                reason: "was in the project before `git init`: a template must never write git's own folder".into(),
+            });
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -99,5 +119,18 @@ mod tests {
             found.canonicalize().unwrap(),
             temp.path().canonicalize().unwrap()
         );
+    }
+
+    #[test]
+    fn never_initialises_over_a_planted_git_folder() {
+        let temp = tempfile::tempdir().unwrap();
+        std::fs::create_dir(temp.path().join(".GIT")).unwrap();
+        std::fs::write(
+            temp.path().join(".GIT/config"),
+            "[core]\nfsmonitor = touch pwned\n",
+        )
+        .unwrap();
+        let error = init_and_commit(temp.path(), "first").unwrap_err();
+        assert!(error.to_string().contains("git's own folder"), "{error}");
     }
 }

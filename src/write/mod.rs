@@ -3,4 +3,5 @@
 
 pub mod destination;
 pub mod git;
+pub mod no_replace;
 pub mod staging;

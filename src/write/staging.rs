@@ -12,6 +12,7 @@ use crate::error::Error;
 use crate::generate::render::RenderedFile;
 use crate::interrupt;
 use crate::write::destination::Destination;
+use crate::write::no_replace;
 
 /// A project written to a staging folder, not yet in place. Dropping it removes it.
 pub struct Staged {
@@ -31,8 +32,16 @@ impl Staged {
         interrupt::check()?;
         match state {
             Destination::Missing => {
-                fs::rename(self.dir.path(), destination)
-                    .map_err(Error::io("move the project into", destination))?;
+                no_replace::rename(self.dir.path(), destination).map_err(|error| {
+                    if destination.symlink_metadata().is_ok() {
+                        Error::DestinationRefused {
+                            path: destination.to_path_buf(),
+                            reason: "appeared while scaffold was writing (another run into the same folder?)".into(),
+                        }
+                    } else {
+                        Error::io("move the project into", destination)(error)
+                    }
+                })?;
                 let _ = self.dir.keep();
             }
             Destination::Existing => self.move_each_entry(destination)?,
@@ -41,7 +50,9 @@ impl Staged {
         Ok(())
     }
 
-    /// Into an existing folder, entry by entry; on failure, every moved entry goes back.
+    /// Into an existing folder, entry by entry, never replacing anything: an entry that
+    /// appeared meanwhile (another run into the same folder) fails the move, and every
+    /// entry this run moved goes back; nothing another process made is touched.
     fn move_each_entry(&mut self, destination: &Path) -> Result<(), Error> {
         let mut entries = self.files.clone();
         if self.dir.path().join(".git").is_dir() {
@@ -54,10 +65,10 @@ impl Staged {
             let to = destination.join(entry);
             let result = real_parent_dirs(destination, entry, &mut created)
                 .and_then(|()| refuse_existing(&to))
-                .and_then(|()| fs::rename(&from, &to).map_err(Error::io("move a file to", &to)));
+                .and_then(|()| move_entry(&from, &to));
             if let Err(error) = result {
                 for (from, to) in moved.iter().rev() {
-                    let _ = fs::rename(to, from);
+                    let _ = no_replace::rename(to, from);
                 }
                 return Err(error);
             }
@@ -66,6 +77,68 @@ impl Staged {
         created.keep();
         Ok(())
     }
+}
+
+/// Staging folders are named `.scaffold-staging-PID-RANDOM`: the PID of the scaffold
+/// that owns it, so a folder left by a killed run can be told from a live one.
+const STAGING_PREFIX: &str = ".scaffold-staging-";
+
+/// A staging folder left by a scaffold that is no longer running.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StaleStaging {
+    pub path: PathBuf,
+    pub pid: u32,
+}
+
+/// Removes the staging folders a killed scaffold left where `destination` would be
+/// staged (in it, and beside it), and says which. A folder whose owner still runs, or
+/// that does not carry an owner, is left alone.
+pub fn reap_stale(destination: &Path) -> Vec<StaleStaging> {
+    let mut reaped = Vec::new();
+    for folder in [destination.to_path_buf(), parent_of(destination)] {
+        let Ok(entries) = fs::read_dir(&folder) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let Some(pid) = staging_owner(&entry.file_name().to_string_lossy()) else {
+                continue;
+            };
+            let is_folder = entry.file_type().is_ok_and(|kind| kind.is_dir());
+            if is_folder && !process_runs(pid) && fs::remove_dir_all(entry.path()).is_ok() {
+                reaped.push(StaleStaging {
+                    path: entry.path(),
+                    pid,
+                });
+            }
+        }
+    }
+    reaped
+}
+
+/// The owner's PID in a staging folder's name.
+fn staging_owner(name: &str) -> Option<u32> {
+    let (pid, random) = name.strip_prefix(STAGING_PREFIX)?.split_once('-')?;
+    (!random.is_empty()).then_some(())?;
+    pid.parse().ok()
+}
+
+/// Whether a process with this PID runs (a zombie does not). A reused PID keeps a
+/// stale folder for one more run, never the other way round.
+fn process_runs(pid: u32) -> bool {
+    use sysinfo::{Pid, ProcessRefreshKind, ProcessStatus, ProcessesToUpdate, System};
+    if pid == std::process::id() {
+        return true;
+    }
+    let pid = Pid::from_u32(pid);
+    let mut system = System::new();
+    system.refresh_processes_specifics(
+        ProcessesToUpdate::Some(&[pid]),
+        true,
+        ProcessRefreshKind::nothing(),
+    );
+    system
+        .process(pid)
+        .is_some_and(|process| process.status() != ProcessStatus::Zombie)
 }
 
 /// Writes `files` into a new staging folder for `destination`.
@@ -82,7 +155,7 @@ pub fn stage(
         }
     };
     let dir = tempfile::Builder::new()
-        .prefix(".scaffold-staging-")
+        .prefix(&format!("{STAGING_PREFIX}{}-", std::process::id()))
         .tempdir_in(&home)
         .map_err(Error::io("create a staging folder in", &home))?;
     let staged = Staged {
@@ -101,7 +174,17 @@ pub fn stage(
     Ok(staged)
 }
 
-fn parent_of(destination: &Path) -> PathBuf {
+fn move_entry(from: &Path, to: &Path) -> Result<(), Error> {
+    no_replace::rename(from, to).map_err(|error| {
+        if error.kind() == std::io::ErrorKind::AlreadyExists {
+            existing(to)
+        } else {
+            Error::io("move a file to", to)(error)
+        }
+    })
+}
+
+pub(crate) fn parent_of(destination: &Path) -> PathBuf {
     match destination.parent() {
         Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
         _ => PathBuf::from("."),
@@ -110,12 +193,16 @@ fn parent_of(destination: &Path) -> PathBuf {
 
 fn refuse_existing(path: &Path) -> Result<(), Error> {
     if path.symlink_metadata().is_ok() {
-        return Err(Error::WouldOverwrite {
-            path: path.parent().unwrap_or(path).to_path_buf(),
-            files: vec![path.display().to_string()],
-        });
+        return Err(existing(path));
     }
     Ok(())
+}
+
+fn existing(path: &Path) -> Error {
+    Error::WouldOverwrite {
+        path: path.parent().unwrap_or(path).to_path_buf(),
+        files: vec![path.display().to_string()],
+    }
 }
 
 /// Creates the folders leading to `entry` inside `root`, refusing to pass through a
@@ -136,10 +223,13 @@ fn real_parent_dirs(root: &Path, entry: &str, created: &mut CreatedDirs) -> Resu
                     files: vec![path.display().to_string()],
                 })
             }
-            Err(_) => {
-                fs::create_dir(&path).map_err(Error::io("create the folder", &path))?;
-                created.0.push(path.clone());
-            }
+            Err(_) => match fs::create_dir(&path) {
+                Ok(()) => created.0.push(path.clone()),
+                // Made meanwhile by another process: not ours to remove.
+                Err(error)
+                    if error.kind() == std::io::ErrorKind::AlreadyExists && path.is_dir() => {}
+                Err(error) => return Err(Error::io("create the folder", &path)(error)),
+            },
         }
     }
     Ok(())
@@ -260,5 +350,28 @@ mod tests {
             .unwrap_err();
         assert!(matches!(error, Error::OutsideDestination { .. }), "{error}");
         assert_eq!(fs::read_dir(outside.path()).unwrap().count(), 0);
+    }
+
+    #[test]
+    fn stale_staging_folders_are_reaped_and_live_ones_kept() {
+        let temp = tempfile::tempdir().unwrap();
+        // PIDs are below 2^22 on Linux and far below u32::MAX everywhere.
+        let dead = temp.path().join(format!("{STAGING_PREFIX}4294967294-abc"));
+        let mine = temp
+            .path()
+            .join(format!("{STAGING_PREFIX}{}-abc", std::process::id()));
+        let ownerless = temp.path().join(format!("{STAGING_PREFIX}abcdef"));
+        for dir in [&dead, &mine, &ownerless] {
+            fs::create_dir_all(dir.join("cmd")).unwrap();
+        }
+        let reaped = reap_stale(temp.path());
+        assert_eq!(
+            reaped,
+            [StaleStaging {
+                path: dead.clone(),
+                pid: 4294967294
+            }]
+        );
+        assert!(!dead.exists() && mine.exists() && ownerless.exists());
     }
 }

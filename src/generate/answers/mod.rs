@@ -6,7 +6,7 @@ mod ci;
 mod go_version;
 mod goproxy;
 mod module_path;
-mod name;
+pub(crate) mod name;
 mod port;
 mod runtime;
 mod team_defaults;

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use git2::{Cred, FetchOptions, ObjectType, Oid, RemoteCallbacks, Repository, Tree};
 
 use crate::error::Error;
+use crate::generate::templates::folder::{FILE_LIMIT_MIB, SET_FILE_LIMIT, SET_LIMIT_MIB};
 use crate::generate::templates::source::GitSource;
 
 /// Fetch everything a ref could name: branches, tags and the remote's default branch.
@@ -66,7 +67,7 @@ fn open_or_clone(
     cache: &Path,
     refresh: bool,
 ) -> Result<(Repository, Option<String>), Error> {
-    if let Ok(repository) = Repository::open_bare(cache) {
+    if let Some(repository) = open_cached(cache) {
         if !refresh {
             return Ok((repository, None));
         }
@@ -79,18 +80,53 @@ fn open_or_clone(
         });
         return Ok((repository, warning));
     }
-    std::fs::create_dir_all(cache).map_err(Error::io("create the template cache", cache))?;
+    first_clone(source, cache).map(|repository| (repository, None))
+}
+
+/// The cached clone, if there is a usable one: a cache without a single ref (a clone
+/// cut short by an older scaffold) is no cache.
+fn open_cached(cache: &Path) -> Option<Repository> {
+    let repository = Repository::open_bare(cache).ok()?;
+    let has_refs = repository
+        .references()
+        .ok()
+        .is_some_and(|mut refs| refs.next().is_some());
+    has_refs.then_some(repository)
+}
+
+/// Clones into a folder beside the cache and moves it into place only once the fetch
+/// succeeded, so Ctrl-C or a failure mid-clone never leaves a cache that looks usable.
+fn first_clone(source: &GitSource, cache: &Path) -> Result<Repository, Error> {
+    let parent = cache.parent().unwrap_or(cache);
+    std::fs::create_dir_all(parent).map_err(Error::io("create the template cache", parent))?;
+    let partial = tempfile::Builder::new()
+        .prefix(".partial-")
+        .tempdir_in(parent)
+        .map_err(Error::io("create the template cache", parent))?;
     let repository =
-        Repository::init_bare(cache).map_err(Error::git("create the template cache"))?;
+        Repository::init_bare(partial.path()).map_err(Error::git("create the template cache"))?;
     if let Err(message) = fetch(&repository, &source.url) {
-        drop(repository);
-        let _ = std::fs::remove_dir_all(cache);
         return Err(Error::TemplateFetch {
             url: source.url.clone(),
             message: format!("{message}; there is no cached copy to fall back on"),
         });
     }
-    Ok((repository, None))
+    drop(repository);
+    if let Some(theirs) = open_cached(cache) {
+        // Another scaffold finished the same clone first.
+        return Ok(theirs);
+    }
+    if cache.exists() {
+        let _ = std::fs::remove_dir_all(cache);
+    }
+    let partial = partial.keep();
+    if let Err(error) = std::fs::rename(&partial, cache) {
+        let _ = std::fs::remove_dir_all(&partial);
+        if open_cached(cache).is_none() {
+            return Err(Error::io("create the template cache", cache)(error));
+        }
+    }
+    Repository::open_bare(cache).map_err(Error::git("open the template cache"))
 }
 
 fn fetch(repository: &Repository, url: &str) -> Result<(), String> {
@@ -197,11 +233,29 @@ fn collect(
                 } else {
                     blob.content().to_vec()
                 };
+                check_size(&path, contents.len(), files)?;
                 files.push((path, contents));
             }
             // Submodules are other repositories: not part of the template.
             _ => {}
         }
+    }
+    Ok(())
+}
+
+/// The same bounds as for a template folder on disk.
+fn check_size(path: &str, size: usize, files: &[(String, Vec<u8>)]) -> Result<(), Error> {
+    let mib = 1024 * 1024;
+    if size as u64 > FILE_LIMIT_MIB * mib {
+        return Err(Error::TemplateLimit(format!(
+            "`{path}` is larger than {FILE_LIMIT_MIB} MiB, the limit for one template file"
+        )));
+    }
+    let total: u64 = files.iter().map(|(_, c)| c.len() as u64).sum::<u64>() + size as u64;
+    if files.len() >= SET_FILE_LIMIT || total > SET_LIMIT_MIB * mib {
+        return Err(Error::TemplateLimit(format!(
+            "the template set holds more than {SET_FILE_LIMIT} files or {SET_LIMIT_MIB} MiB (reached at `{path}`)"
+        )));
     }
     Ok(())
 }
@@ -232,11 +286,26 @@ fn symlink_target(
         }
     }
     let resolved = parts.join("/");
-    let blob = root
+    let refuse = |reason: String| Error::UnsafeTemplatePath {
+        path: link.to_string(),
+        reason,
+    };
+    let object = root
         .get_path(Path::new(&resolved))
         .and_then(|entry| entry.to_object(repository))
-        .and_then(|object| object.peel_to_blob())
-        .map_err(|_| outside())?;
+        .map_err(|_| {
+            refuse(format!(
+                "is a symlink to `{target}`, which is not in the template folder at that commit"
+            ))
+        })?;
+    if object.kind() == Some(ObjectType::Tree) {
+        return Err(refuse(format!(
+            "is a symlink to the folder `{resolved}`: in a git template a symlink may name a file only; copy the folder or link its files one by one"
+        )));
+    }
+    let blob = object
+        .peel_to_blob()
+        .map_err(|_| refuse(format!("is a symlink to `{target}`, which is not a file")))?;
     Ok(blob.content().to_vec())
 }
 
@@ -272,5 +341,33 @@ mod tests {
             cache_key("https://h/b/t.git")
         );
         assert!(cache_key("https://h/a/t.git").starts_with("t-git-"));
+    }
+
+    #[test]
+    fn a_cache_left_empty_by_an_interrupted_clone_is_cloned_again() {
+        let origin = tempfile::tempdir().unwrap();
+        let repository = Repository::init(origin.path()).unwrap();
+        std::fs::write(origin.path().join("README.md.tera"), "hi").unwrap();
+        let mut index = repository.index().unwrap();
+        index
+            .add_all(["*"], git2::IndexAddOption::DEFAULT, None)
+            .unwrap();
+        let tree = repository.find_tree(index.write_tree().unwrap()).unwrap();
+        let signature = git2::Signature::now("t", "t@example.com").unwrap();
+        repository
+            .commit(Some("HEAD"), &signature, &signature, "t", &tree, &[])
+            .unwrap();
+        let source = GitSource {
+            url: format!("file://{}", origin.path().display()),
+            reference: None,
+            subfolder: None,
+        };
+        let cache_root = tempfile::tempdir().unwrap();
+        // What Ctrl-C during an older scaffold's first clone left: a bare repository
+        // without a single ref.
+        Repository::init_bare(cache_root.path().join(cache_key(&source.url))).unwrap();
+        let loaded = load(&source, cache_root.path(), false).unwrap();
+        assert_eq!(loaded.files.len(), 1);
+        assert!(loaded.warning.is_none());
     }
 }

@@ -3,8 +3,9 @@
 
 use crate::cli::TemplateSourceArgs;
 use crate::error::Error;
+use crate::generate::templates::folder::read_folder;
 use crate::generate::templates::git_source;
-use crate::generate::templates::set::{read_folder, TemplateSet};
+use crate::generate::templates::set::TemplateSet;
 use crate::generate::templates::source::TemplateSource;
 
 /// A template set and where it came from.

@@ -6,13 +6,13 @@
 //! `{% extends "builtin/Dockerfile.tera" %}` and override only some blocks.
 
 use std::collections::BTreeMap;
-use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use include_dir::{include_dir, Dir};
 
 use crate::error::Error;
 use crate::generate::templates::manifest::{Manifest, MANIFEST_FILE};
+use crate::generate::templates::paths::{check_template_path, refuse_colliding_paths};
 
 static BUILTIN: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/templates");
 
@@ -118,7 +118,8 @@ impl TemplateSet {
             by_path.insert(file.path.clone(), file);
         }
         let files: Vec<TemplateFile> = by_path.into_values().collect();
-        refuse_case_twins(&files)?;
+        refuse_colliding_paths(files.iter().map(|file| file.path.as_str()))?;
+        refuse_unknown_conditions(&team_manifest, &files, origin)?;
         Ok(TemplateSet {
             files,
             manifest: self.manifest.layered(team_manifest),
@@ -126,96 +127,6 @@ impl TemplateSet {
             dropped,
         })
     }
-}
-
-/// Reads a team's template folder. Symlinks are followed only when they stay inside
-/// the folder; `.git` is skipped.
-pub fn read_folder(root: &Path) -> Result<Vec<(String, Vec<u8>)>, Error> {
-    let canonical_root = root.canonicalize().map_err(|source| Error::Io {
-        action: "open the template folder",
-        path: root.to_path_buf(),
-        source,
-    })?;
-    if !canonical_root.is_dir() {
-        return Err(Error::Io {
-            action: "open the template folder",
-            path: root.to_path_buf(),
-            source: std::io::Error::other("it is not a folder"),
-        });
-    }
-    let mut files = Vec::new();
-    read_folder_into(&canonical_root, &canonical_root, "", &mut files)?;
-    files.sort();
-    Ok(files)
-}
-
-fn read_folder_into(
-    root: &Path,
-    dir: &Path,
-    prefix: &str,
-    files: &mut Vec<(String, Vec<u8>)>,
-) -> Result<(), Error> {
-    let entries = fs::read_dir(dir).map_err(Error::io("read the template folder", dir))?;
-    for entry in entries {
-        let entry = entry.map_err(Error::io("read the template folder", dir))?;
-        let name = entry.file_name().to_string_lossy().into_owned();
-        if prefix.is_empty() && name == ".git" {
-            continue;
-        }
-        let relative = format!("{prefix}{name}");
-        let path = inside_root(root, &entry.path(), &relative)?;
-        if path.is_dir() {
-            read_folder_into(root, &path, &format!("{relative}/"), files)?;
-        } else {
-            let contents = fs::read(&path).map_err(Error::io("read the template", &path))?;
-            files.push((relative, contents));
-        }
-    }
-    Ok(())
-}
-
-/// The real path of `path`, which must be inside `root` even after symlinks.
-fn inside_root(root: &Path, path: &Path, relative: &str) -> Result<PathBuf, Error> {
-    let real = path
-        .canonicalize()
-        .map_err(Error::io("follow the template path", path))?;
-    if !real.starts_with(root) {
-        return Err(Error::UnsafeTemplatePath {
-            path: relative.to_string(),
-            reason: format!(
-                "is a symlink to `{}`, outside the template folder",
-                real.display()
-            ),
-        });
-    }
-    Ok(real)
-}
-
-/// A template path must be a plain relative path: no `..`, no root, no drive letter,
-/// no backslash (a separator on Windows only).
-pub fn check_template_path(path: &str) -> Result<(), Error> {
-    let refuse = |reason: &str| {
-        Err(Error::UnsafeTemplatePath {
-            path: path.to_string(),
-            reason: reason.to_string(),
-        })
-    };
-    if path.starts_with('/') {
-        return refuse("is absolute: template paths are relative to the project");
-    }
-    if path.contains('\\') {
-        return refuse("contains `\\`, a path separator on Windows only");
-    }
-    if path.contains(':') {
-        return refuse("contains `:`, which names a drive or stream on Windows");
-    }
-    if path
-        .split('/')
-        .any(|part| part.is_empty() || part == "." || part == "..")
-    {
-        return refuse("has an empty, `.` or `..` part, which could write outside the project");
-    }
-    Ok(())
 }
 
 fn split_manifest(
@@ -233,12 +144,38 @@ fn split_manifest(
     Ok((files, manifest))
 }
 
+/// A `[when]` entry for a file the set does not have would silently do nothing: most
+/// likely a typo, or the `.tera` suffix left out.
+fn refuse_unknown_conditions(
+    manifest: &Manifest,
+    files: &[TemplateFile],
+    origin: &str,
+) -> Result<(), Error> {
+    for path in manifest.when.keys() {
+        if !files.iter().any(|file| &file.path == path) {
+            return Err(Error::Template {
+                file: format!("{origin}/{MANIFEST_FILE}"),
+                message: format!(
+                    "`[when]` names `{path}`, which is not a template of the set (template paths include their `.tera` suffix; see `scaffold templates list`)"
+                ),
+            });
+        }
+    }
+    Ok(())
+}
+
 fn drop_files(
     by_path: &mut BTreeMap<String, TemplateFile>,
     drop: &[String],
     origin: &str,
 ) -> Result<Vec<String>, Error> {
-    for path in drop {
+    for (index, path) in drop.iter().enumerate() {
+        if drop[..index].contains(path) {
+            return Err(Error::Template {
+                file: format!("{origin}/{MANIFEST_FILE}"),
+                message: format!("`drop` lists `{path}` twice: list each file once"),
+            });
+        }
         if by_path.remove(path).is_none() {
             return Err(Error::Template {
                 file: format!("{origin}/{MANIFEST_FILE}"),
@@ -249,31 +186,6 @@ fn drop_files(
         }
     }
     Ok(drop.to_vec())
-}
-
-/// Two template paths that differ only in case would be one file on Windows and macOS.
-fn refuse_case_twins(files: &[TemplateFile]) -> Result<(), Error> {
-    refuse_paths_differing_only_in_case(files.iter().map(|file| file.path.as_str()))
-}
-
-/// Refuses the first path that differs from an earlier one only in case: on Windows
-/// and macOS they are one file. Used on template paths and again on rendered ones,
-/// since a variable in a path can make two of them collide.
-pub fn refuse_paths_differing_only_in_case<'a>(
-    paths: impl IntoIterator<Item = &'a str>,
-) -> Result<(), Error> {
-    let mut seen: BTreeMap<String, &str> = BTreeMap::new();
-    for path in paths {
-        if let Some(other) = seen.insert(path.to_lowercase(), path) {
-            return Err(Error::UnsafeTemplatePath {
-                path: path.to_string(),
-                reason: format!(
-                    "differs from `{other}` only in case: they would be one file on Windows and macOS"
-                ),
-            });
-        }
-    }
-    Ok(())
 }
 
 fn collect_embedded(dir: &Dir<'static>, files: &mut Vec<TemplateFile>) {
@@ -385,18 +297,23 @@ mod tests {
         assert!(error.to_string().contains("`nope`"), "{error}");
     }
 
-    #[cfg(unix)]
     #[test]
-    fn folder_symlinks_pointing_out_are_refused() {
-        let outside = tempfile::tempdir().unwrap();
-        std::fs::write(outside.path().join("secret"), "x").unwrap();
-        let folder = tempfile::tempdir().unwrap();
-        std::fs::write(folder.path().join("ok.txt"), "ok").unwrap();
-        std::os::unix::fs::symlink("ok.txt", folder.path().join("inside")).unwrap();
-        assert_eq!(read_folder(folder.path()).unwrap().len(), 2);
-        std::os::unix::fs::symlink(outside.path().join("secret"), folder.path().join("leak"))
-            .unwrap();
-        let error = read_folder(folder.path()).unwrap_err();
-        assert!(error.to_string().contains("`leak`"), "{error}");
+    fn dropping_twice_and_unknown_conditions_are_named() {
+        let error = TemplateSet::builtin()
+            .unwrap()
+            .layered(
+                team(&[(MANIFEST_FILE, "drop = [\"go.mod.tera\", \"go.mod.tera\"]")]),
+                "team",
+            )
+            .unwrap_err();
+        assert!(error.to_string().contains("twice"), "{error}");
+        let error = TemplateSet::builtin()
+            .unwrap()
+            .layered(
+                team(&[(MANIFEST_FILE, "[when]\n\"nope.txt\" = \"redis\"\n")]),
+                "team",
+            )
+            .unwrap_err();
+        assert!(error.to_string().contains("`nope.txt`"), "{error}");
     }
 }
