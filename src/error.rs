@@ -156,6 +156,27 @@ pub enum Error {
         problem: String,
         logs: Vec<String>,
     },
+
+    #[error(
+        "`{}` is not in a git repository: update reads the pristine render it last merged from git history and commits the merge, so `git checkout .` can undo it. Run `git init && git add -A && git commit -m 'Project from scaffold'` first (the first commit then counts as the pristine render)",
+        path.display()
+    )]
+    UpdateNeedsGit { path: PathBuf },
+
+    #[error(
+        "`{}` has no {record}: update works on projects made by `scaffold new`; pass the project folder: `scaffold update path/to/project`",
+        path.display()
+    )]
+    NotAScaffoldProject { path: PathBuf, record: &'static str },
+
+    #[error(
+        "the working tree has uncommitted changes ({}); nothing was written. Commit or stash them (`git stash -u`) so the update can be undone with `git checkout .`, or pass --allow-dirty",
+        list(paths)
+    )]
+    DirtyTree { paths: Vec<String> },
+
+    #[error("the baseline render {what}; nothing was written. {fix}")]
+    BaselineMissing { what: String, fix: String },
 }
 
 impl Error {
@@ -188,6 +209,10 @@ impl Error {
             | Error::Io { .. }
             | Error::Git { .. }
             | Error::Prompt(_) => ExitStatus::Failure,
+            Error::UpdateNeedsGit { .. }
+            | Error::NotAScaffoldProject { .. }
+            | Error::DirtyTree { .. }
+            | Error::BaselineMissing { .. } => ExitStatus::Usage,
         }
     }
 

@@ -20,6 +20,7 @@ pub mod generate;
 pub mod host;
 pub mod interrupt;
 pub mod report;
+pub mod update;
 pub mod verify;
 pub mod write;
 
@@ -38,5 +39,6 @@ pub fn run(cli: &Cli, reporter: &Reporter) -> Result<ExitStatus, Error> {
         Command::Doctor(args) => commands::doctor::run(args, reporter),
         Command::Templates(command) => commands::templates::run(command, reporter),
         Command::Completions { shell } => Ok(commands::completions::run(*shell)),
+        Command::Update(args) => commands::update::run(args, reporter),
     }
 }

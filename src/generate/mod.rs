@@ -7,6 +7,7 @@ pub mod context;
 pub mod prompt;
 pub mod record;
 pub mod render;
+pub mod revision;
 pub mod templates;
 pub mod variables;
 
@@ -33,12 +34,15 @@ pub fn render_project(
         &templates.set.manifest.defaults,
     )?;
     let mut files = render(&templates.set, &context)?;
-    let record = AnswersFile::record(
+    let mut record = AnswersFile::record(
         answers,
         values,
         templates.source.clone(),
         templates.commit.clone(),
     );
+    if templates.source.is_some() && templates.commit.is_none() {
+        record.templates_hash = Some(revision::team_files_hash(&templates.set));
+    }
     files.push(record.to_rendered_file());
     Ok(files)
 }
