@@ -352,7 +352,8 @@ pub struct UpdateArgs {
     #[arg(long)]
     pub json: bool,
 
-    /// Start even when the working tree has uncommitted changes.
+    /// Start even when the working tree has uncommitted changes; the update is then
+    /// written but not committed, so it does not mix with them.
     #[arg(long)]
     pub allow_dirty: bool,
 

@@ -40,6 +40,7 @@ fn json(outcome: &Outcome) -> String {
         "baseline": outcome.baseline,
         "render": outcome.render,
         "commit": outcome.commit,
+        "changed_answers": outcome.changed_answers,
         "files": files,
     });
     serde_json::to_string_pretty(&value).expect("the report serialises")
@@ -56,6 +57,9 @@ fn report(reporter: &Reporter, outcome: &Outcome) {
             ),
         );
         return;
+    }
+    for change in &outcome.changed_answers {
+        reporter.status("Answer", change);
     }
     for file in &outcome.files {
         let (label, note) = match file.status {

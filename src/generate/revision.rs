@@ -43,3 +43,61 @@ pub fn describe(record: &AnswersFile) -> String {
     }
     text
 }
+
+/// The answers and team variables that differ between two records, as
+/// `runtime = alpine (was distroless)`.
+pub fn changed_answers(old: &AnswersFile, new: &AnswersFile) -> Vec<String> {
+    let values = |record: &AnswersFile| {
+        let mut map = match serde_json::to_value(&record.answers) {
+            Ok(serde_json::Value::Object(map)) => map,
+            _ => serde_json::Map::new(),
+        };
+        for (key, value) in &record.variables {
+            map.insert(key.clone(), serde_json::Value::String(value.clone()));
+        }
+        map
+    };
+    let (old, new) = (values(old), values(new));
+    let text = |value: Option<&serde_json::Value>| match value {
+        Some(serde_json::Value::String(text)) => text.clone(),
+        Some(serde_json::Value::Null) | None => "(none)".to_string(),
+        Some(other) => other.to_string(),
+    };
+    let mut keys: Vec<&String> = old.keys().chain(new.keys()).collect();
+    keys.sort();
+    keys.dedup();
+    keys.into_iter()
+        .filter(|key| old.get(*key) != new.get(*key))
+        .map(|key| {
+            format!(
+                "{key} = {} (was {})",
+                text(new.get(key)),
+                text(old.get(key))
+            )
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_the_templates_and_the_changed_answers() {
+        let mut old = AnswersFile {
+            scaffold_version: Some("0.1.0".into()),
+            ..Default::default()
+        };
+        old.answers.runtime = Some("distroless".into());
+        assert_eq!(describe(&old), "scaffold 0.1.0");
+        let mut new = old.clone();
+        new.answers.runtime = Some("alpine".into());
+        new.templates = Some("../team".into());
+        new.templates_hash = Some("0123456789abcdef".into());
+        assert_eq!(describe(&new), "scaffold 0.1.0 + ../team @ 0123456789ab");
+        assert_eq!(
+            changed_answers(&old, &new),
+            ["runtime = alpine (was distroless)"]
+        );
+    }
+}

@@ -212,7 +212,9 @@ impl ProjectHistory {
             std::fs::write(&path, text).map_err(Error::io("write", path))
         };
         write("MERGE_HEAD", format!("{render}\n"))?;
-        write("MERGE_MODE", String::new())?;
+        // As `git merge --no-ff`: `git commit` keeps both parents even when HEAD is
+        // an ancestor of the render (a project fresh from `new`).
+        write("MERGE_MODE", "no-ff".to_string())?;
         write("MERGE_MSG", format!("{message}\n"))
     }
 

@@ -56,6 +56,8 @@ pub struct Outcome {
     /// The update's merge commit.
     pub commit: Option<String>,
     pub files: Vec<FilePlan>,
+    /// Answers the flags changed, as `runtime = alpine (was distroless)`.
+    pub changed_answers: Vec<String>,
     /// A fetch that failed while a cached copy of the templates was used.
     pub warning: Option<String>,
 }
@@ -103,6 +105,7 @@ pub fn update(args: &UpdateArgs) -> Result<Outcome, Error> {
         render: None,
         commit: None,
         files,
+        changed_answers: revision::changed_answers(&record, &new_record),
         warning: templates.warning,
     };
     let restores = outcome
@@ -116,9 +119,9 @@ pub fn update(args: &UpdateArgs) -> Result<Outcome, Error> {
         outcome.ending = Ending::DryRun;
         return Ok(outcome);
     }
-    let message = format!("Update from {} to {}", outcome.from, outcome.to);
+    let message = commit_message(&outcome);
     let render = history.commit_render(
-        &with_record(&theirs, &new_record)?,
+        &with_record(&theirs, &new_record),
         &baseline,
         &format!(
             "Render: {}\n\nThe pristine render `scaffold update` merges from; the update's merge commit brings it in.",
@@ -128,7 +131,8 @@ pub fn update(args: &UpdateArgs) -> Result<Outcome, Error> {
     outcome.render = Some(render.to_string());
     let written = write(&dir, &outcome.files, &new_record, render)?;
     let conflicted = outcome.conflicts().next().is_some();
-    if conflicted || args.no_commit {
+    // On a dirty tree the commit would mix the user's uncommitted changes in.
+    if conflicted || args.no_commit || args.allow_dirty {
         history.prepare_merge(render, &message)?;
         outcome.ending = if conflicted {
             Ending::Conflicts
@@ -141,6 +145,30 @@ pub fn update(args: &UpdateArgs) -> Result<Outcome, Error> {
         outcome.ending = Ending::Committed;
     }
     Ok(outcome)
+}
+
+/// Names both template revisions and every changed answer.
+fn commit_message(outcome: &Outcome) -> String {
+    let mut message = if outcome.from == outcome.to {
+        format!("Update with {}", outcome.to)
+    } else {
+        format!("Update from {} to {}", outcome.from, outcome.to)
+    };
+    if !outcome.changed_answers.is_empty() {
+        message.push_str(&format!(
+            "\n\nChanged answers:\n{}",
+            outcome
+                .changed_answers
+                .iter()
+                .map(|change| format!("  {change}"))
+                .collect::<Vec<_>>()
+                .join("\n")
+        ));
+    }
+    message.push_str(
+        "\n\nMade by `scaffold update`: a merge of the project with the new pristine render.",
+    );
+    message
 }
 
 /// The recorded answers and team variables, with the flags' changes, rendered with the
@@ -192,11 +220,11 @@ fn without_record(mut files: Files) -> Files {
     files
 }
 
-fn with_record(files: &Files, record: &AnswersFile) -> Result<Files, Error> {
+fn with_record(files: &Files, record: &AnswersFile) -> Files {
     let mut files = files.clone();
     let file = record.to_rendered_file();
     files.insert(file.path, file.contents);
-    Ok(files)
+    files
 }
 
 /// The user's files at these paths (a missing one is absent).

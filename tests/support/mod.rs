@@ -141,3 +141,6 @@ pub fn read_tree(root: &Path) -> BTreeMap<String, Vec<u8>> {
     walk(root, root, &mut files);
     files
 }
+
+/// The bar a generated project is held to.
+pub mod bar;
