@@ -1,9 +1,8 @@
-//! Each variant of the generated project, checked with the real tools a Go developer
-//! would run: gofmt, go vet, go test, hadolint, docker-compose config. No container
-//! engine is needed; `verify_e2e.rs` builds and runs the images.
-//!
-//! Go runs offline (GOPROXY=off, GOTOOLCHAIN=local: the service uses the standard
-//! library only) with one build cache under target/, shared by every test.
+//! Each variant of the generated project, held to the bar in `support/bar.rs`: the real
+//! tools a Go developer would run (gofmt, go vet, go test, hadolint, docker-compose
+//! config), LF bytes and `scaffold doctor`. No container engine is needed;
+//! `verify_e2e.rs` builds and runs the images. `update.rs` holds updated projects to
+//! the same bar.
 
 mod support;
 

@@ -34,6 +34,18 @@ impl Project {
         Project { temp, dir }
     }
 
+    /// A default project with one committed edit, far from what answers change.
+    fn with_dockerfile_edit() -> Self {
+        let project = Project::new(&[]);
+        project.edit(
+            "Dockerfile",
+            "# Exec form: the service",
+            "# Exec form (ours): the service",
+        );
+        project.commit_all("my edit");
+        project
+    }
+
     fn update(&self, args: &[&str]) -> assert_cmd::assert::Assert {
         scaffold()
             .arg("update")
@@ -60,24 +72,8 @@ impl Project {
         self.write(path, &text.replacen(from, to, 1));
     }
 
-    /// The real `git`, as the user runs it.
     fn git(&self, args: &[&str]) -> String {
-        let output = Command::new("git")
-            .args(args)
-            .current_dir(&self.dir)
-            .env("GIT_AUTHOR_NAME", "user")
-            .env("GIT_AUTHOR_EMAIL", "user@example.com")
-            .env("GIT_COMMITTER_NAME", "user")
-            .env("GIT_COMMITTER_EMAIL", "user@example.com")
-            .output()
-            .expect("git runs");
-        assert!(
-            output.status.success(),
-            "git {}: {}",
-            args.join(" "),
-            String::from_utf8_lossy(&output.stderr)
-        );
-        String::from_utf8(output.stdout).unwrap()
+        git(&self.dir, args)
     }
 
     fn commit_all(&self, message: &str) {
@@ -104,6 +100,26 @@ impl Project {
     fn check_bar(&self, variant: &str) {
         support::bar::Checked::new(variant, &self.dir).check_all();
     }
+}
+
+/// The real `git` in `dir`, as the user runs it.
+fn git(dir: &Path, args: &[&str]) -> String {
+    let output = Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_AUTHOR_NAME", "user")
+        .env("GIT_AUTHOR_EMAIL", "user@example.com")
+        .env("GIT_COMMITTER_NAME", "user")
+        .env("GIT_COMMITTER_EMAIL", "user@example.com")
+        .output()
+        .expect("git runs");
+    assert!(
+        output.status.success(),
+        "git {}: {}",
+        args.join(" "),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).unwrap()
 }
 
 fn require_git() -> bool {
@@ -290,13 +306,7 @@ fn a_changed_answer_turns_distroless_into_alpine_and_keeps_edits() {
     if !require_git() {
         return;
     }
-    let project = Project::new(&[]);
-    project.edit(
-        "Dockerfile",
-        "# Exec form: the service",
-        "# Exec form (ours): the service",
-    );
-    project.commit_all("my edit");
+    let project = Project::with_dockerfile_edit();
     let before = project.head();
     let assert = project.update(&["--runtime", "alpine"]).success();
     let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
@@ -410,13 +420,7 @@ fn a_dry_run_shows_the_diff_and_writes_nothing() {
     if !require_git() {
         return;
     }
-    let project = Project::new(&[]);
-    project.edit(
-        "Dockerfile",
-        "# Exec form: the service",
-        "# Exec form (ours): the service",
-    );
-    project.commit_all("my edit");
+    let project = Project::with_dockerfile_edit();
     let before = support::read_tree(&project.dir);
     let head = project.head();
     let assert = project
@@ -472,30 +476,13 @@ fn a_deleted_file_stays_deleted_unless_restored() {
     assert!(project.dir.join(".wslconfig").exists());
 }
 
-/// A git repository of team templates in `go/`, committed with the given README.
-fn commit_team_templates(repository: &git2::Repository, readme: &str) {
-    let dir = repository.workdir().unwrap();
+/// Commits the team templates in `go/` of `dir` with the real git; returns the commit.
+fn commit_team_templates(dir: &Path, readme: &str) -> String {
     fs::create_dir_all(dir.join("go")).unwrap();
     fs::write(dir.join("go/README.md.tera"), readme).unwrap();
-    let mut index = repository.index().unwrap();
-    index
-        .add_all(["*"], git2::IndexAddOption::DEFAULT, None)
-        .unwrap();
-    index.write().unwrap();
-    let tree = repository.find_tree(index.write_tree().unwrap()).unwrap();
-    let signature = git2::Signature::now("team", "team@example.com").unwrap();
-    let parent = repository.head().ok().and_then(|h| h.peel_to_commit().ok());
-    let parents: Vec<&git2::Commit> = parent.iter().collect();
-    repository
-        .commit(
-            Some("HEAD"),
-            &signature,
-            &signature,
-            readme,
-            &tree,
-            &parents,
-        )
-        .unwrap();
+    git(dir, &["add", "-A"]);
+    git(dir, &["commit", "-q", "-m", "templates"]);
+    git(dir, &["rev-parse", "HEAD"]).trim().to_string()
 }
 
 #[test]
@@ -504,12 +491,11 @@ fn a_git_team_source_that_moved_gives_the_new_commit_with_refresh() {
         return;
     }
     let team = tempfile::tempdir().unwrap();
-    let repository = git2::Repository::init(team.path()).unwrap();
-    commit_team_templates(&repository, "# {{ name }}\n\nFirst.\n");
+    git2::Repository::init(team.path()).unwrap();
+    commit_team_templates(team.path(), "# {{ name }}\n\nFirst.\n");
     let url = format!("file://{}#:go", team.path().display());
     let project = Project::new(&["--templates", &url]);
-    commit_team_templates(&repository, "# {{ name }}\n\nSecond.\n");
-    let moved = repository.head().unwrap().target().unwrap().to_string();
+    let moved = commit_team_templates(team.path(), "# {{ name }}\n\nSecond.\n");
     // The cached copy is used until --refresh, like `new`.
     project
         .update(&[])

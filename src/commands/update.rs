@@ -78,7 +78,11 @@ fn report(reporter: &Reporter, outcome: &Outcome) {
         };
         reporter.status(label, format!("{}{note}", file.path));
     }
-    let summary = format!("from {} to {}", outcome.from, outcome.to);
+    let summary = if outcome.from == outcome.to {
+        format!("with {}", outcome.to)
+    } else {
+        format!("from {} to {}", outcome.from, outcome.to)
+    };
     match outcome.ending {
         Ending::DryRun => reporter.status("Dry run", format!("{summary}; nothing was written")),
         Ending::Committed => reporter.status(
@@ -106,10 +110,11 @@ fn conflict_listing(outcome: &Outcome) -> String {
     format!(
         "\n{} file(s) have conflicts, marked <<<<<<< yours … ======= … >>>>>>> templates:\n{}\n\
          Resolve them (search for `<<<<<<<`), then `git add -A && git commit`: the commit records the update \
-         {} as a merge. To undo the update instead: `git reset --hard` (and delete the files it added).",
+         from {} to {} as a merge. To undo the update instead: `git reset --hard` (and delete the files it added).",
         conflicts.len(),
         conflicts.join("\n"),
-        format_args!("from {} to {}", outcome.from, outcome.to),
+        outcome.from,
+        outcome.to,
     )
 }
 

@@ -157,7 +157,7 @@ impl ProjectHistory {
         parent: &Commit<'_>,
         message: &str,
     ) -> Result<Oid, Error> {
-        let tree = self.tree_of(files, None)?;
+        let tree = self.tree_of(files, Some(parent), true)?;
         let signature = self.signature()?;
         self.repository
             .commit(None, &signature, &signature, message, &tree, &[parent])
@@ -177,7 +177,7 @@ impl ProjectHistory {
             .repository
             .find_commit(render)
             .map_err(Error::git("read the render commit"))?;
-        let tree = self.tree_of(written, Some(&head))?;
+        let tree = self.tree_of(written, Some(&head), false)?;
         let signature = self.signature()?;
         let id = self
             .repository
@@ -218,9 +218,15 @@ impl ProjectHistory {
         write("MERGE_MSG", format!("{message}\n"))
     }
 
-    /// A tree of `files` (under the project's prefix), on top of `base`'s tree when
-    /// given, with file modes kept from it.
-    fn tree_of(&self, files: &Files, base: Option<&Commit<'_>>) -> Result<git2::Tree<'_>, Error> {
+    /// A tree of `files` (under the project's prefix) on top of `base`'s tree, with
+    /// file modes kept from it; `replace_project` first empties the project's folder,
+    /// so a render holds exactly the rendered files and the rest of a monorepo as it was.
+    fn tree_of(
+        &self,
+        files: &Files,
+        base: Option<&Commit<'_>>,
+        replace_project: bool,
+    ) -> Result<git2::Tree<'_>, Error> {
         let mut index = Index::new().map_err(Error::git("create an index"))?;
         let base_tree = base
             .map(|commit| commit.tree())
@@ -231,12 +237,17 @@ impl ProjectHistory {
                 .read_tree(tree)
                 .map_err(Error::git("read HEAD's tree"))?;
         }
+        let modes: BTreeMap<Vec<u8>, u32> = index.iter().map(|e| (e.path, e.mode)).collect();
+        if replace_project {
+            let emptied = match self.prefix.trim_end_matches('/') {
+                "" => index.clear(),
+                folder => index.remove_dir(Path::new(folder), 0),
+            };
+            emptied.map_err(Error::git("empty the project's folder in the tree"))?;
+        }
         for (path, contents) in files {
             let full = format!("{}{path}", self.prefix);
-            let mode = index
-                .get_path(Path::new(&full), 0)
-                .map(|entry| entry.mode)
-                .unwrap_or(0o100644);
+            let mode = modes.get(full.as_bytes()).copied().unwrap_or(0o100644);
             let id = self
                 .repository
                 .blob(contents)
@@ -274,7 +285,8 @@ impl ProjectHistory {
     }
 }
 
-fn index_entry(path: String, id: Oid, mode: u32, size: usize) -> IndexEntry {
+/// An index entry for a blob: what git2 takes for a tree or a file merge.
+pub fn index_entry(path: String, id: Oid, mode: u32, size: usize) -> IndexEntry {
     IndexEntry {
         ctime: IndexTime::new(0, 0),
         mtime: IndexTime::new(0, 0),

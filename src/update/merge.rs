@@ -3,11 +3,11 @@
 //! nothing is written while planning). Pure apart from that: the caller reads and
 //! writes the files.
 
-use git2::{IndexEntry, IndexTime, MergeFileOptions, Odb, Oid, Repository};
+use git2::{IndexEntry, MergeFileOptions, Odb, Repository};
 use serde::Serialize;
 
 use crate::error::Error;
-use crate::update::history::Files;
+use crate::update::history::{index_entry, Files};
 
 /// What the update does to one file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -76,14 +76,15 @@ pub fn plan(
     let merger = Merger::new(labels)?;
     let mut plans = Vec::new();
     for (path, new) in theirs {
-        let mine = ours.get(path);
+        let before = ours.get(path);
         let plan = |status, after: Option<Vec<u8>>| FilePlan {
             path: path.clone(),
             status,
-            before: mine.cloned(),
+            before: before.cloned(),
             after,
         };
-        plans.push(match (base.get(path), mine) {
+        let mine = before.map(|bytes| lf_like(bytes, new));
+        plans.push(match (base.get(path), mine.as_ref()) {
             (_, Some(mine)) if mine == new => plan(Status::Unchanged, None),
             (Some(old), Some(_)) if old == new => plan(Status::Unchanged, None),
             (Some(old), Some(mine)) if old == mine => plan(Status::Updated, Some(new.clone())),
@@ -105,6 +106,22 @@ pub fn plan(
     }
     plans.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(plans)
+}
+
+/// The user's file with CRLF read as LF when the template's is LF (an editor's or
+/// git's autocrlf doing): line endings alone never make a conflict, and what update
+/// writes is LF, as `new` writes it.
+fn lf_like(mine: &[u8], template: &[u8]) -> Vec<u8> {
+    if template.contains(&b'\r') || !mine.contains(&b'\r') {
+        return mine.to_vec();
+    }
+    let mut lf = Vec::with_capacity(mine.len());
+    for (k, byte) in mine.iter().enumerate() {
+        if !(*byte == b'\r' && mine.get(k + 1) == Some(&b'\n')) {
+            lf.push(*byte);
+        }
+    }
+    lf
 }
 
 /// git2's merge-file over a repository that lives only in memory.
@@ -142,7 +159,7 @@ impl Merger {
                 .repository
                 .blob(contents)
                 .map_err(Error::git("hold a file for merging"))?;
-            Ok(entry(path, id, contents.len()))
+            Ok(index_entry(path.to_string(), id, 0o100644, contents.len()))
         };
         let (ancestor, ours, theirs) = (entry(old)?, entry(mine)?, entry(new)?);
         let mut options = MergeFileOptions::new();
@@ -162,23 +179,6 @@ impl Merger {
             (true, false) => plan(Status::Updated, Some(merged)),
             (false, _) => plan(Status::Conflict, Some(merged)),
         })
-    }
-}
-
-fn entry(path: &str, id: Oid, size: usize) -> IndexEntry {
-    IndexEntry {
-        ctime: IndexTime::new(0, 0),
-        mtime: IndexTime::new(0, 0),
-        dev: 0,
-        ino: 0,
-        mode: 0o100644,
-        uid: 0,
-        gid: 0,
-        file_size: u32::try_from(size).unwrap_or(u32::MAX),
-        id,
-        flags: 0,
-        flags_extended: 0,
-        path: path.as_bytes().to_vec(),
     }
 }
 
@@ -255,6 +255,11 @@ mod tests {
             "<<<<<<< yours (on scaffold 0.1.0)\nmine\n=======\ntheirs\n>>>>>>> templates scaffold 0.2.0\n"
         );
         let restored = plan(&base, &ours, &theirs, &labels(), true).unwrap();
+        // CRLF in the user's copy is not a change of every line.
+        let crlf = files(&[("template-only", "a\r\nb\r\nc\r\n")]);
+        let merged = plan(&base, &crlf, &theirs, &labels(), false).unwrap();
+        let file = merged.iter().find(|p| p.path == "template-only").unwrap();
+        assert_eq!(file.after.as_deref(), Some(&b"a\nB\nc\n"[..]));
         assert_eq!(
             restored
                 .iter()
