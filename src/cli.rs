@@ -324,8 +324,8 @@ Examples:
   scaffold update --dry-run                print the diff it would apply, write nothing
   scaffold update --templates ../team-templates --refresh --json
 
-Exit codes: 0 updated (or nothing to do), 1 conflicts left to resolve (or an error while
-writing), 2 bad input (no git repository, dirty tree, not a scaffold project), 130 Ctrl-C.";
+Exit codes: 0 updated (or nothing to do), 1 conflicts left to resolve (with --dry-run:
+conflicts would arise; or an error while writing), 2 bad input (no git repository, dirty tree, not a scaffold project), 130 Ctrl-C.";
 
 /// `scaffold update [DIR]`.
 #[derive(Debug, Args)]
@@ -344,7 +344,8 @@ pub struct UpdateArgs {
     #[arg(long = "set", value_name = "KEY=VALUE", value_parser = parse_assignment)]
     pub set: Vec<(String, String)>,
 
-    /// Print the unified diff the update would apply and write nothing.
+    /// Print the unified diff the update would apply (conflict markers included) and
+    /// write nothing.
     #[arg(long)]
     pub dry_run: bool,
 

@@ -532,3 +532,40 @@ fn update_needs_a_scaffold_project_in_git() {
         .stderr(predicate::str::contains("not in a git repository"))
         .stderr(predicate::str::contains("git init"));
 }
+
+#[test]
+fn a_project_inside_a_monorepo_updates_its_own_folder() {
+    if !require_git() {
+        return;
+    }
+    let temp = tempfile::tempdir().unwrap();
+    let mono = temp.path().join("mono");
+    fs::create_dir(&mono).unwrap();
+    git(&mono, &["init", "-q"]);
+    fs::write(mono.join("top.txt"), "the rest of the monorepo\n").unwrap();
+    let service = mono.join("services/svc");
+    scaffold()
+        .args(["new", "svc", "--dir"])
+        .arg(&service)
+        .args(["--yes", "--no-verify"])
+        .assert()
+        .success();
+    git(&mono, &["add", "-A"]);
+    git(&mono, &["commit", "-q", "-m", "add svc"]);
+    scaffold()
+        .args(["update", "--runtime", "alpine"])
+        .arg(&service)
+        .assert()
+        .success();
+    assert!(fs::read_to_string(service.join("Dockerfile"))
+        .unwrap()
+        .contains("FROM alpine:"));
+    assert_eq!(git(&mono, &["status", "--porcelain"]), "");
+    // The render commit holds the rest of the repository as it was.
+    let render_files = git(&mono, &["ls-tree", "-r", "--name-only", "HEAD^2"]);
+    assert!(
+        render_files.lines().any(|l| l == "top.txt"),
+        "{render_files}"
+    );
+    assert!(render_files.lines().any(|l| l == "services/svc/Dockerfile"));
+}
