@@ -417,4 +417,26 @@ mod tests {
         };
         assert_eq!(args.given_answers().redis, Some(true));
     }
+
+    #[test]
+    fn update_takes_the_answer_flags_of_new() {
+        let cli = Cli::parse_from([
+            "scaffold",
+            "update",
+            "dir",
+            "--runtime",
+            "alpine",
+            "--no-redis",
+            "--set",
+            "team=x",
+        ]);
+        let Command::Update(args) = cli.command else {
+            panic!("not update")
+        };
+        let given = args.answer_flags.given_answers();
+        assert_eq!(given.runtime, Some(Runtime::Alpine));
+        assert_eq!(given.redis, Some(false));
+        assert!(given.name.is_none());
+        assert_eq!(args.set, [("team".to_string(), "x".to_string())]);
+    }
 }
