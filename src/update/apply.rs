@@ -124,21 +124,21 @@ impl Drop for Prepared<'_> {
 mod tests {
     use super::*;
 
+    fn change<'a>(path: &'a str, contents: &'a [u8], before: Option<&'a [u8]>) -> Change<'a> {
+        Change {
+            path,
+            contents,
+            before,
+        }
+    }
+
     #[test]
     fn writes_every_file_and_leaves_no_temporary_one() {
         let temp = tempfile::tempdir().unwrap();
         fs::write(temp.path().join("a"), "old").unwrap();
         let writes = [
-            Change {
-                path: "a",
-                contents: b"new",
-                before: Some(b"old"),
-            },
-            Change {
-                path: "x/y/b",
-                contents: b"added",
-                before: None,
-            },
+            change("a", b"new", Some(b"old")),
+            change("x/y/b", b"added", None),
         ];
         write_all(temp.path(), &writes).unwrap();
         assert_eq!(fs::read_to_string(temp.path().join("a")).unwrap(), "new");
@@ -156,21 +156,9 @@ mod tests {
         // `blocked` is a file, so `blocked/c` cannot be written.
         fs::write(temp.path().join("blocked"), "file").unwrap();
         let writes = [
-            Change {
-                path: "a",
-                contents: b"new",
-                before: Some(b"old"),
-            },
-            Change {
-                path: "n/added",
-                contents: b"added",
-                before: None,
-            },
-            Change {
-                path: "blocked/c",
-                contents: b"c",
-                before: None,
-            },
+            change("a", b"new", Some(b"old")),
+            change("n/added", b"added", None),
+            change("blocked/c", b"c", None),
         ];
         assert!(write_all(temp.path(), &writes).is_err());
         assert_eq!(fs::read_to_string(temp.path().join("a")).unwrap(), "old");
@@ -182,6 +170,22 @@ mod tests {
         assert_eq!(names, ["a", "blocked"]);
     }
 
+    #[test]
+    fn a_failed_rename_puts_back_the_files_already_replaced() {
+        let temp = tempfile::tempdir().unwrap();
+        fs::write(temp.path().join("a"), "old").unwrap();
+        // A folder holding a file cannot be replaced by a file: the second rename fails.
+        fs::create_dir(temp.path().join("d")).unwrap();
+        fs::write(temp.path().join("d/inside"), "x").unwrap();
+        let writes = [
+            change("a", b"new", Some(b"old")),
+            change("d", b"file", None),
+        ];
+        assert!(write_all(temp.path(), &writes).is_err());
+        assert_eq!(fs::read_to_string(temp.path().join("a")).unwrap(), "old");
+        assert_eq!(fs::read_dir(temp.path()).unwrap().count(), 2);
+    }
+
     #[cfg(unix)]
     #[test]
     fn an_executable_stays_executable() {
@@ -190,11 +194,7 @@ mod tests {
         let script = temp.path().join("run.sh");
         fs::write(&script, "old").unwrap();
         fs::set_permissions(&script, fs::Permissions::from_mode(0o755)).unwrap();
-        let writes = [Change {
-            path: "run.sh",
-            contents: b"new",
-            before: Some(b"old"),
-        }];
+        let writes = [change("run.sh", b"new", Some(b"old"))];
         write_all(temp.path(), &writes).unwrap();
         let mode = fs::metadata(&script).unwrap().permissions().mode();
         assert_eq!(mode & 0o777, 0o755);
