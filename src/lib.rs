@@ -5,7 +5,9 @@
 //! loads the templates and renders the project in memory; `write` checks the
 //! destination, stages, commits and moves the project into place; `verify` proves the
 //! result by building and running it (through `engine`); `doctor` finds the same
-//! pitfalls in any project. Only `report` prints.
+//! pitfalls in any project; `update` re-renders a project made earlier and merges the
+//! change into it three ways, against the pristine render kept in its git history.
+//! Only `report` prints.
 
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 

@@ -1,6 +1,5 @@
 //! Writes an update's files all or nothing: every new version goes to a temporary file
-//! beside its target first; only when all are written are they renamed into place,
-//! with Ctrl-C held off. If a step fails, every file already replaced gets its old
+//! beside its target first; only when all are written are they renamed into place. If a step fails, every file already replaced gets its old
 //! bytes back and every added file goes again, so the tree is as it was.
 
 use std::fs::{self, OpenOptions};
@@ -17,9 +16,9 @@ pub struct Change<'a> {
     pub before: Option<&'a [u8]>,
 }
 
-/// Writes every file, or none.
+/// Writes every file, or none. The caller holds Ctrl-C off (`interrupt::Deferred`):
+/// it is honoured here, before the first file is replaced.
 pub fn write_all(dir: &Path, writes: &[Change<'_>]) -> Result<(), Error> {
-    let _deferred = interrupt::Deferred::start();
     let mut prepared = Prepared::default();
     for write in writes {
         prepared.add(dir, write)?;

@@ -23,6 +23,7 @@ use crate::generate::render_project;
 use crate::generate::revision;
 use crate::generate::templates::loader::{self, LoadedTemplates};
 use crate::generate::variables;
+use crate::interrupt;
 use history::{Files, ProjectHistory};
 use merge::{FilePlan, Labels, Status};
 
@@ -120,6 +121,10 @@ pub fn update(args: &UpdateArgs) -> Result<Outcome, Error> {
         return Ok(outcome);
     }
     let message = commit_message(&outcome);
+    // From here to the commit, Ctrl-C is honoured only before the first file is
+    // replaced (nothing changed then); after that the update finishes, so the files,
+    // the record and the commit (or MERGE_HEAD) never disagree.
+    let _deferred = interrupt::Deferred::start();
     let render = history.commit_render(
         &with_record(&theirs, &new_record),
         &baseline,
