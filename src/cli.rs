@@ -64,6 +64,10 @@ pub enum Command {
         #[arg(value_enum)]
         shell: Shell,
     },
+    /// Carry template improvements (a newer scaffold, a team's changed templates, or
+    /// changed answers) into a project made earlier, merging three ways with its edits.
+    #[command(after_help = UPDATE_EXAMPLES)]
+    Update(UpdateArgs),
 }
 
 /// Where team templates come from. No code from a template ever runs: templates are
@@ -230,47 +234,8 @@ pub struct NewArgs {
     #[arg(long, value_name = "DIR")]
     pub dir: Option<PathBuf>,
 
-    /// Go module path [default: example.com/NAME].
-    #[arg(long, value_name = "PATH")]
-    pub module: Option<ModulePath>,
-
-    /// Go release for go.mod and the builder image: 1.N or 1.N.P [default: 1.27].
-    #[arg(long, value_name = "X.Y")]
-    pub go_version: Option<GoVersion>,
-
-    /// Port the service listens on [default: 8080].
-    #[arg(long, value_name = "N")]
-    pub port: Option<Port>,
-
-    /// Image the service runs on [default: distroless].
-    #[arg(long, value_enum)]
-    pub runtime: Option<Runtime>,
-
-    /// Add redis: a compose service and a /readyz check [default].
-    #[arg(long, overrides_with = "no_redis")]
-    pub redis: bool,
-
-    /// Leave redis out everywhere.
-    #[arg(long, overrides_with = "redis")]
-    pub no_redis: bool,
-
-    /// GOPROXY baked into the Dockerfile as a build-arg default, e.g. https://goproxy.cn,direct
-    /// [default: https://proxy.golang.org,direct].
-    #[arg(long, value_name = "URL")]
-    pub goproxy: Option<GoProxy>,
-
-    /// The CI workflow to generate: GitHub Actions, GitLab CI, or none [default: none].
-    #[arg(long, value_enum)]
-    pub ci: Option<Ci>,
-
-    /// Add Kubernetes manifests: a kustomize base (Deployment under the restricted Pod
-    /// Security Standard, Service, PDB, HPA, NetworkPolicy) and dev/prod overlays.
-    #[arg(long, overrides_with = "no_k8s")]
-    pub k8s: bool,
-
-    /// No Kubernetes manifests [default].
-    #[arg(long, overrides_with = "k8s")]
-    pub no_k8s: bool,
+    #[command(flatten)]
+    pub answer_flags: AnswerFlags,
 
     /// Do not create a git repository.
     #[arg(long)]
@@ -315,9 +280,65 @@ pub struct NewArgs {
 impl NewArgs {
     /// The answers the flags give; the rest are asked for or defaulted.
     pub fn given_answers(&self) -> GivenAnswers {
-        let redis = switch(self.redis, self.no_redis);
         GivenAnswers {
             name: self.name.clone(),
+            ..self.answer_flags.given_answers()
+        }
+    }
+}
+
+/// The answer flags `new` and `update` share (every answer but the name).
+#[derive(Debug, Clone, Args)]
+pub struct AnswerFlags {
+    /// Go module path [default: example.com/NAME].
+    #[arg(long, value_name = "PATH")]
+    pub module: Option<ModulePath>,
+
+    /// Go release for go.mod and the builder image: 1.N or 1.N.P [default: 1.27].
+    #[arg(long, value_name = "X.Y")]
+    pub go_version: Option<GoVersion>,
+
+    /// Port the service listens on [default: 8080].
+    #[arg(long, value_name = "N")]
+    pub port: Option<Port>,
+
+    /// Image the service runs on [default: distroless].
+    #[arg(long, value_enum)]
+    pub runtime: Option<Runtime>,
+
+    /// Add redis: a compose service and a /readyz check [default].
+    #[arg(long, overrides_with = "no_redis")]
+    pub redis: bool,
+
+    /// Leave redis out everywhere.
+    #[arg(long, overrides_with = "redis")]
+    pub no_redis: bool,
+
+    /// GOPROXY baked into the Dockerfile as a build-arg default, e.g. https://goproxy.cn,direct
+    /// [default: https://proxy.golang.org,direct].
+    #[arg(long, value_name = "URL")]
+    pub goproxy: Option<GoProxy>,
+
+    /// The CI workflow to generate: GitHub Actions, GitLab CI, or none [default: none].
+    #[arg(long, value_enum)]
+    pub ci: Option<Ci>,
+
+    /// Add Kubernetes manifests: a kustomize base (Deployment under the restricted Pod
+    /// Security Standard, Service, PDB, HPA, NetworkPolicy) and dev/prod overlays.
+    #[arg(long, overrides_with = "no_k8s")]
+    pub k8s: bool,
+
+    /// No Kubernetes manifests [default].
+    #[arg(long, overrides_with = "k8s")]
+    pub no_k8s: bool,
+}
+
+impl AnswerFlags {
+    /// The answers these flags give (no name).
+    pub fn given_answers(&self) -> GivenAnswers {
+        let redis = switch(self.redis, self.no_redis);
+        GivenAnswers {
+            name: None,
             module: self.module.clone(),
             go_version: self.go_version.clone(),
             port: self.port,
@@ -337,6 +358,56 @@ fn switch(on: bool, off: bool) -> Option<bool> {
         (true, false) => Some(true),
         (false, false) => None,
     }
+}
+
+const UPDATE_EXAMPLES: &str = "\
+Examples:
+  scaffold update                          re-render with the recorded answers and merge
+  scaffold update --runtime alpine         change an answer and carry the change through
+  scaffold update --dry-run                print the diff it would apply, write nothing
+  scaffold update --templates ../team-templates --refresh --json
+
+Exit codes: 0 updated (or nothing to do), 1 conflicts left to resolve (with --dry-run:
+conflicts would arise; or an error while writing), 2 bad input (no git repository, dirty tree, not a scaffold project), 130 Ctrl-C.";
+
+/// `scaffold update [DIR]`.
+#[derive(Debug, Args)]
+pub struct UpdateArgs {
+    /// The project folder, made by `scaffold new` [default: .].
+    #[arg(value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub answer_flags: AnswerFlags,
+
+    #[command(flatten)]
+    pub source: TemplateSourceArgs,
+
+    /// A value for a variable the team templates declare (repeatable).
+    #[arg(long = "set", value_name = "KEY=VALUE", value_parser = parse_assignment)]
+    pub set: Vec<(String, String)>,
+
+    /// Print the unified diff the update would apply (conflict markers included) and
+    /// write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Print what happens to each file as JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
+
+    /// Start even when the working tree has uncommitted changes; the update is then
+    /// written but not committed, so it does not mix with them.
+    #[arg(long)]
+    pub allow_dirty: bool,
+
+    /// Write the files but do not commit; `git commit` then records the update.
+    #[arg(long)]
+    pub no_commit: bool,
+
+    /// Bring back template files the project deleted (by default they stay deleted).
+    #[arg(long)]
+    pub restore_deleted: bool,
 }
 
 #[cfg(test)]
@@ -388,5 +459,27 @@ mod tests {
             panic!("not new")
         };
         assert_eq!(args.given_answers().redis, Some(true));
+    }
+
+    #[test]
+    fn update_takes_the_answer_flags_of_new() {
+        let cli = Cli::parse_from([
+            "scaffold",
+            "update",
+            "dir",
+            "--runtime",
+            "alpine",
+            "--no-redis",
+            "--set",
+            "team=x",
+        ]);
+        let Command::Update(args) = cli.command else {
+            panic!("not update")
+        };
+        let given = args.answer_flags.given_answers();
+        assert_eq!(given.runtime, Some(Runtime::Alpine));
+        assert_eq!(given.redis, Some(false));
+        assert!(given.name.is_none());
+        assert_eq!(args.set, [("team".to_string(), "x".to_string())]);
     }
 }

@@ -245,6 +245,26 @@ pub enum Error {
     /// `new --verify` that cannot verify the project it would make.
     #[error("{0}")]
     VerifyImpossible(String),
+    #[error(
+        "`{}` is not in a git repository: update reads the pristine render it last merged from git history and commits the merge, so `git checkout .` can undo it. Run `git init && git add -A && git commit -m 'Project from scaffold'` first (the first commit then counts as the pristine render)",
+        path.display()
+    )]
+    UpdateNeedsGit { path: PathBuf },
+
+    #[error(
+        "`{}` has no {record}: update works on projects made by `scaffold new`; pass the project folder: `scaffold update path/to/project`",
+        path.display()
+    )]
+    NotAScaffoldProject { path: PathBuf, record: &'static str },
+
+    #[error(
+        "the working tree has uncommitted changes ({}); nothing was written. Commit or stash them (`git stash -u`) so the update can be undone with `git checkout .`, or pass --allow-dirty",
+        list(paths)
+    )]
+    DirtyTree { paths: Vec<String> },
+
+    #[error("the baseline render {what}; nothing was written. {fix}")]
+    BaselineMissing { what: String, fix: String },
 }
 
 impl Error {
@@ -259,7 +279,7 @@ impl Error {
             | Error::OutsideDestination { .. }
             | Error::UnsafeTemplatePath { .. }
             | Error::UnknownRule { .. } => ExitStatus::Usage,
-            | Error::NotARegularFile { .. }
+            Error::NotARegularFile { .. }
             | Error::InputTooLarge { .. }
             | Error::TemplateLimit(_)
             | Error::DestinationRefused { .. }
@@ -289,6 +309,10 @@ impl Error {
             | Error::Io { .. }
             | Error::Git { .. }
             | Error::Prompt(_) => ExitStatus::Failure,
+            Error::UpdateNeedsGit { .. }
+            | Error::NotAScaffoldProject { .. }
+            | Error::DirtyTree { .. }
+            | Error::BaselineMissing { .. } => ExitStatus::Usage,
         }
     }
 

@@ -5,7 +5,9 @@
 //! loads the templates and renders the project in memory; `write` checks the
 //! destination, stages, commits and moves the project into place; `verify` proves the
 //! result by building and running it (through `engine`); `doctor` finds the same
-//! pitfalls in any project. Only `report` prints.
+//! pitfalls in any project; `update` re-renders a project made earlier and merges the
+//! change into it three ways, against the pristine render kept in its git history.
+//! Only `report` prints.
 
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
@@ -20,6 +22,7 @@ pub mod generate;
 pub mod host;
 pub mod interrupt;
 pub mod report;
+pub mod update;
 pub mod verify;
 pub mod write;
 
@@ -38,5 +41,6 @@ pub fn run(cli: &Cli, reporter: &Reporter) -> Result<ExitStatus, Error> {
         Command::Doctor(args) => commands::doctor::run(args, reporter),
         Command::Templates(command) => commands::templates::run(command, reporter),
         Command::Completions { shell } => Ok(commands::completions::run(*shell)),
+        Command::Update(args) => commands::update::run(args, reporter),
     }
 }

@@ -4,4 +4,5 @@ pub mod completions;
 pub mod doctor;
 pub mod new;
 pub mod templates;
+pub mod update;
 pub mod verify;

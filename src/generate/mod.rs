@@ -8,6 +8,7 @@ pub mod input_file;
 pub mod prompt;
 pub mod record;
 pub mod render;
+pub mod revision;
 pub mod template_functions;
 pub mod templates;
 pub mod variables;
@@ -36,12 +37,15 @@ pub fn render_project(
         &templates.set.manifest.defaults,
     )?;
     let mut files = render(&templates.set, &context)?;
-    let record = AnswersFile::record(
+    let mut record = AnswersFile::record(
         answers,
         values,
         templates.source.clone(),
         templates.commit.clone(),
     );
+    if templates.source.is_some() && templates.commit.is_none() {
+        record.templates_hash = Some(revision::team_files_hash(&templates.set));
+    }
     files.push(record.to_rendered_file());
     // The record too: a team's `.scaffold/ANSWERS.toml` is the same file on Windows.
     refuse_colliding_paths(files.iter().map(|file| file.path.as_str()))?;

@@ -32,6 +32,13 @@ pub struct AnswersFile {
     /// Values of the team template's extra variables.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub variables: BTreeMap<String, String>,
+    /// A content hash of a folder template source (git sources have their commit).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub templates_hash: Option<String>,
+    /// The commit holding the pristine render `scaffold update` last merged; absent in
+    /// a project fresh from `new`, whose first commit is that render.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<String>,
 }
 
 /// The built-in answers, as plain values; each is validated when read.
@@ -115,7 +122,16 @@ impl AnswersFile {
                 k8s: Some(answers.k8s),
             },
             variables: variables.clone(),
+            templates_hash: None,
+            baseline: None,
         }
+    }
+
+    /// The record as `to_rendered_file` wrote it.
+    pub fn from_rendered(file: &RenderedFile) -> Result<Self, Error> {
+        let text = String::from_utf8_lossy(&file.contents);
+        toml::from_str(&text)
+            .map_err(|error| Error::InvalidAnswer(format!("`{}`: {error}", file.path)))
     }
 
     /// As a file of the project.

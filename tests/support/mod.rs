@@ -201,3 +201,5 @@ pub fn commit_all(repository: &git2::Repository, message: &str) {
         )
         .unwrap();
 }
+/// The bar a generated project is held to.
+pub mod bar;
