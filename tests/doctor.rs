@@ -85,10 +85,13 @@ fn fixture(name: &str, kind: &str) -> TempDir {
     temp
 }
 
+/// Copies a fixture; a folder `_git` becomes `.git` (a repository's own folder, which
+/// git cannot commit inside another repository).
 fn copy_dir(from: &Path, to: &Path) {
     for entry in fs::read_dir(from).unwrap() {
         let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
+        let name = entry.file_name();
+        let target = to.join(if name == "_git" { ".git".into() } else { name });
         if entry.file_type().unwrap().is_dir() {
             fs::create_dir_all(&target).unwrap();
             copy_dir(&entry.path(), &target);
@@ -311,9 +314,10 @@ fn a_written_dockerignore_never_hides_what_the_dockerfile_copies() {
     let temp = tempfile::tempdir().unwrap();
     fs::write(
         temp.path().join("Dockerfile"),
-        "FROM gcr.io/distroless/static-debian12:nonroot\nCOPY bin/app /app\nCOPY .env.defaults /etc/app.env\n",
+        "FROM gcr.io/distroless/static-debian12:nonroot\nCOPY bin/app /app\nCOPY .env.defaults /etc/app.env\nCOPY . /srv\n",
     )
     .unwrap();
+    fs::write(temp.path().join(".env"), "TOKEN=dev\n").unwrap();
     doctor().arg(temp.path()).arg("--fix").assert().success();
     let written = fs::read_to_string(temp.path().join(".dockerignore")).unwrap();
     assert!(
@@ -334,6 +338,7 @@ fn a_dockerfile_that_copies_env_on_purpose_gets_advice_not_a_fix() {
         "FROM alpine:3.20\nCOPY .env /app/.env\nUSER 1000\n",
     )
     .unwrap();
+    fs::write(temp.path().join(".env"), "TOKEN=dev\n").unwrap();
     fs::write(temp.path().join(".dockerignore"), ".git\n").unwrap();
     let (json, _) = doctor_json(temp.path(), &["--fix"]);
     let finding = json["findings"]

@@ -6,9 +6,13 @@
 //! returns findings; `output` formats them (text, JSON, SARIF); `fix` applies the
 //! repairs findings carry. Nothing here prints.
 
+pub mod bake;
+pub mod build_commands;
+pub mod build_context;
 pub mod compose;
 pub mod dockerfile;
 pub mod dockerignore;
+pub mod file_kind;
 pub mod finding;
 pub mod fix;
 pub mod gitattributes;
@@ -16,11 +20,13 @@ pub mod go_steps;
 pub mod gomod;
 pub mod gosource;
 pub mod host;
+pub mod ignored;
 pub mod image;
 pub mod output;
 pub mod project;
 pub mod rules;
 pub mod shell;
+pub mod skipped;
 
 pub use finding::{Finding, Location, Rule, Severity};
 pub use project::Project;
