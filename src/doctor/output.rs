@@ -253,7 +253,13 @@ pub fn render_with_skipped(
     let rendered = render(format, findings, threshold, color);
     if format == Format::Text {
         return match skipped_line(skipped) {
-            Some(line) => format!("{rendered}\n{}", paint(color, style(line).yellow())),
+            Some(line) => {
+                let wrapped = wrap(&line, "", "    ");
+                format!(
+                    "{rendered}\n{}",
+                    paint(color, style(wrapped.trim_end()).yellow())
+                )
+            }
             None => rendered,
         };
     }
@@ -287,6 +293,22 @@ pub fn render_with_skipped(
     serde_json::to_string_pretty(&value).unwrap_or(rendered)
 }
 
+/// A path short enough for one line: its start and end around `…` when long (a folder
+/// past PATH_MAX is thousands of characters).
+fn short_path(path: &str) -> String {
+    const KEEP: usize = 30;
+    let chars: Vec<char> = path.chars().collect();
+    if path.is_empty() {
+        ".".to_string()
+    } else if chars.len() <= 2 * KEEP + 1 {
+        path.to_string()
+    } else {
+        let start: String = chars[..KEEP].iter().collect();
+        let end: String = chars[chars.len() - KEEP..].iter().collect();
+        format!("{start}…{end}")
+    }
+}
+
 /// `skipped 2 files (not checked): a (why), b (why)`, the first few named.
 fn skipped_line(skipped: &[Skipped]) -> Option<String> {
     const NAMED: usize = 5;
@@ -296,14 +318,7 @@ fn skipped_line(skipped: &[Skipped]) -> Option<String> {
     let mut named: Vec<String> = skipped
         .iter()
         .take(NAMED)
-        .map(|skip| {
-            let path = if skip.path.is_empty() {
-                "."
-            } else {
-                skip.path.as_str()
-            };
-            format!("{path} ({})", skip.reason)
-        })
+        .map(|skip| format!("{} ({})", short_path(&skip.path), skip.reason))
         .collect();
     if skipped.len() > NAMED {
         named.push(format!(

@@ -674,6 +674,8 @@ impl Loader {
             build_contexts.extend(contexts);
         }
         sort_by_path(&mut dockerfiles, |d| &d.path);
+        // Stable: each Dockerfile's contexts keep their order (the most explicit first).
+        build_contexts.sort_by(|a, b| a.dockerfile.cmp(&b.dockerfile));
         sort_by_path(&mut self.compose_files, |c| &c.path);
         sort_by_path(&mut self.go_files, |g| &g.path);
         sort_by_path(&mut self.text_files, |t| &t.path);

@@ -47,7 +47,7 @@ impl fmt::Display for SkipReason {
             ),
             SkipReason::Binary => f.write_str("binary: holds NUL bytes"),
             SkipReason::Unreadable(error) => write!(f, "unreadable: {error}"),
-            SkipReason::SpecialFile => f.write_str("not a regular file (FIFO, socket or device)"),
+            SkipReason::SpecialFile => f.write_str("a FIFO, socket or device, not a regular file"),
             SkipReason::LinkOutside => {
                 f.write_str("symbolic link leading out of the project, not followed")
             }
