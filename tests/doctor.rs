@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 
 use scaffold::doctor::rules;
 use serde_json::Value;
-use support::scaffold;
+use support::{copy_dir, doctor, scaffold};
 use tempfile::TempDir;
 
 /// Where each bad fixture must be caught: `file:line` (`file:-` without a line).
@@ -85,22 +85,6 @@ fn fixture(name: &str, kind: &str) -> TempDir {
     temp
 }
 
-/// Copies a fixture; a folder `_git` becomes `.git` (a repository's own folder, which
-/// git cannot commit inside another repository).
-fn copy_dir(from: &Path, to: &Path) {
-    for entry in fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let name = entry.file_name();
-        let target = to.join(if name == "_git" { ".git".into() } else { name });
-        if entry.file_type().unwrap().is_dir() {
-            fs::create_dir_all(&target).unwrap();
-            copy_dir(&entry.path(), &target);
-        } else {
-            fs::copy(entry.path(), &target).unwrap();
-        }
-    }
-}
-
 /// `scaffold doctor DIR --format json ARGS…` with no git config of the developer's:
 /// the parsed output and the exit code.
 fn doctor_json(dir: &Path, args: &[&str]) -> (Value, i32) {
@@ -118,20 +102,6 @@ fn doctor_json(dir: &Path, args: &[&str]) -> (Value, i32) {
         )
     });
     (json, output.status.code().unwrap_or(-1))
-}
-
-/// The real binary, isolated from the developer's git configuration.
-fn doctor() -> assert_cmd::Command {
-    let mut command = scaffold();
-    let home = std::env::temp_dir().join("scaffold-tests-doctor-home");
-    fs::create_dir_all(&home).unwrap();
-    command
-        .arg("doctor")
-        .env("HOME", &home)
-        .env("XDG_CONFIG_HOME", home.join(".config"))
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env_remove("WSL_DISTRO_NAME");
-    command
 }
 
 /// `file:line` of every finding of `rule_id`.

@@ -13,7 +13,7 @@ use std::path::Path;
 use scaffold::doctor::host::Host;
 use scaffold::doctor::project::{ContextOrigin, Project, SkipReason};
 use serde_json::Value;
-use support::scaffold;
+use support::{copy_dir, doctor};
 use tempfile::TempDir;
 
 fn fixture(name: &str) -> TempDir {
@@ -24,19 +24,6 @@ fn fixture(name: &str) -> TempDir {
     let temp = tempfile::tempdir().unwrap();
     copy_dir(&source, temp.path());
     temp
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    for entry in fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            fs::create_dir_all(&target).unwrap();
-            copy_dir(&entry.path(), &target);
-        } else {
-            fs::copy(entry.path(), &target).unwrap();
-        }
-    }
 }
 
 fn load(dir: &Path) -> Project {
@@ -77,19 +64,6 @@ fn doctor_json(dir: &Path, args: &[&str]) -> Value {
             String::from_utf8_lossy(&output.stderr)
         )
     })
-}
-
-fn doctor() -> assert_cmd::Command {
-    let mut command = scaffold();
-    let home = std::env::temp_dir().join("scaffold-tests-doctor-home");
-    fs::create_dir_all(&home).unwrap();
-    command
-        .arg("doctor")
-        .env("HOME", &home)
-        .env("XDG_CONFIG_HOME", home.join(".config"))
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env_remove("WSL_DISTRO_NAME");
-    command
 }
 
 /// `rule file` of every finding.
@@ -360,6 +334,24 @@ fn a_dockerfile_nothing_names_is_built_where_what_it_copies_is() {
         "services/billing"
     );
     assert_eq!(project.dockerfiles[0].context, "");
+    // `COPY . .` then `go build`, with go.mod only above: built from where go.mod is.
+    fs::create_dir_all(dir.path().join("docker")).unwrap();
+    fs::write(
+        dir.path().join("docker/Dockerfile"),
+        "FROM golang:1.22\nWORKDIR /src\nCOPY . .\nRUN go build -o /app ./cmd/app\n",
+    )
+    .unwrap();
+    fs::write(
+        dir.path().join("docker/Dockerfile.docs"),
+        "FROM nginx:1.27\nCOPY . /usr/share/nginx/html\n",
+    )
+    .unwrap();
+    let project = load(dir.path());
+    assert_eq!(project.context_of("docker/Dockerfile").unwrap().dir, "");
+    assert_eq!(
+        project.context_of("docker/Dockerfile.docs").unwrap().dir,
+        "docker"
+    );
 }
 
 // 9.2 Ignored vs tracked.

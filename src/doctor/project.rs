@@ -34,6 +34,7 @@ use crate::doctor::gomod::{self, GoMod};
 use crate::doctor::gosource::{self, GoSource};
 use crate::doctor::host::Host;
 use crate::doctor::ignored::GitIgnores;
+use crate::doctor::shell;
 use crate::doctor::skipped::{walk_error, MAX_READ};
 pub use crate::doctor::skipped::{SkipReason, Skipped};
 use crate::error::Error;
@@ -849,7 +850,10 @@ impl Loader {
     fn conventional_context(&self, dockerfile: &str, parsed: Option<&Dockerfile>) -> String {
         let own = parent(dockerfile).to_string();
         let Some(parsed) = parsed else { return own };
-        let sources: Vec<String> = sent_sources(parsed, None)
+        let sent = sent_sources(parsed, None);
+        // `COPY . .` then `go build` needs go.mod in the context, even unnamed.
+        let needs_module = sent.iter().any(SentSource::is_whole_context) && runs_go(parsed);
+        let mut sources: Vec<String> = sent
             .into_iter()
             .filter(|source| !source.is_whole_context() && !source.path.contains('$'))
             .filter_map(|source| {
@@ -862,6 +866,9 @@ impl Loader {
                 (!literal.is_empty()).then(|| literal.to_string())
             })
             .collect();
+        if needs_module {
+            sources.push("go.mod".to_string());
+        }
         if sources.is_empty() {
             return own;
         }
@@ -933,6 +940,16 @@ impl Loader {
             exclude.and_then(|(root, file)| file.map(|file| (root, file))),
         )
     }
+}
+
+/// Whether any RUN of the Dockerfile runs the go tool.
+fn runs_go(dockerfile: &Dockerfile) -> bool {
+    dockerfile
+        .instructions
+        .iter()
+        .filter(|instruction| instruction.keyword == "RUN")
+        .flat_map(|instruction| instruction.scripts())
+        .any(|script| !shell::go_commands(script).is_empty())
 }
 
 /// Whether a name is one doctor would read, so a link by that name is worth a word.
