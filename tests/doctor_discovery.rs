@@ -352,6 +352,32 @@ fn a_dockerfile_nothing_names_is_built_where_what_it_copies_is() {
         project.context_of("docker/Dockerfile.docs").unwrap().dir,
         "docker"
     );
+    // A COPY whose case is wrong (`Cmd/` for `cmd/`) still shows where it is built, so
+    // the path-case rule looks in the right folder.
+    fs::write(
+        dir.path().join("docker/Dockerfile.case"),
+        "FROM golang:1.22\nCOPY Cmd/ /src/cmd/\n",
+    )
+    .unwrap();
+    let project = load(dir.path());
+    assert_eq!(
+        project.context_of("docker/Dockerfile.case").unwrap().dir,
+        ""
+    );
+    // Nothing it copies is anywhere: the nearest go.mod's folder.
+    fs::write(
+        dir.path().join("services/billing/Dockerfile.tools"),
+        "FROM golang:1.22\nCOPY tools/ /tools/\n",
+    )
+    .unwrap();
+    let project = load(dir.path());
+    assert_eq!(
+        project
+            .context_of("services/billing/Dockerfile.tools")
+            .unwrap()
+            .dir,
+        "services/billing"
+    );
 }
 
 // 9.2 Ignored vs tracked.

@@ -872,14 +872,18 @@ impl Loader {
         if sources.is_empty() {
             return own;
         }
-        let mut best = (0, own.clone());
+        // Where nothing is found, the folder of the nearest go.mod (else its own).
+        let mut best = (0, self.nearest_module_dir(&own).unwrap_or(own.clone()));
         let mut dir = Some(own.as_str());
         while let Some(candidate) = dir {
+            // In any case: a COPY whose case is wrong still shows where it is built.
             let found = sources
                 .iter()
                 .filter(|source| {
-                    join(candidate, source)
-                        .is_some_and(|path| self.root.join(path).symlink_metadata().is_ok())
+                    join(candidate, source).is_some_and(|path| {
+                        self.paths.lookup(&path) != CaseMatch::Missing
+                            || self.root.join(path).symlink_metadata().is_ok()
+                    })
                 })
                 .count();
             if found == sources.len() {
@@ -891,6 +895,17 @@ impl Loader {
             dir = (!candidate.is_empty()).then(|| parent(candidate));
         }
         best.1
+    }
+
+    fn nearest_module_dir(&self, from: &str) -> Option<String> {
+        let mut dir = Some(from);
+        while let Some(candidate) = dir {
+            if self.go_modules.iter().any(|module| module.dir == candidate) {
+                return Some(candidate.to_string());
+            }
+            dir = (!candidate.is_empty()).then(|| parent(candidate));
+        }
+        None
     }
 
     fn context(&self, build: &NamedBuild, parsed: Option<&Dockerfile>) -> BuildContext {
