@@ -459,7 +459,9 @@ impl Loader {
     }
 
     fn walk_error(&mut self, error: &ignore::Error) {
-        let (path, text) = walk_error(error);
+        let Some((path, text)) = walk_error(error) else {
+            return;
+        };
         let relative = path
             .as_deref()
             .and_then(|path| path.strip_prefix(&self.root).ok())

@@ -65,23 +65,19 @@ fn describe_io(error: &io::Error) -> String {
     }
 }
 
-/// The path and error of a failed walk step.
-pub fn walk_error(error: &ignore::Error) -> (Option<std::path::PathBuf>, String) {
+/// The path and error of a walk step that could not read a folder or file; None for
+/// errors that hide nothing (a bad pattern in a `.gitignore`).
+pub fn walk_error(error: &ignore::Error) -> Option<(Option<std::path::PathBuf>, String)> {
     match error {
         ignore::Error::WithPath { path, err } => {
-            let (_, text) = walk_error(err);
-            (Some(path.clone()), text)
+            let (_, text) = walk_error(err)?;
+            Some((Some(path.clone()), text))
         }
-        ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
-            walk_error(err)
-        }
+        ignore::Error::WithDepth { err, .. } => walk_error(err),
         ignore::Error::Loop { child, .. } => {
-            (Some(child.clone()), "a symbolic link loop".to_string())
+            Some((Some(child.clone()), "a symbolic link loop".to_string()))
         }
-        ignore::Error::Io(error) => (None, describe_io(error)),
-        ignore::Error::Partial(errors) => {
-            errors.first().map_or((None, error.to_string()), walk_error)
-        }
-        other => (None, other.to_string()),
+        ignore::Error::Io(error) => Some((None, describe_io(error))),
+        _ => None,
     }
 }
