@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 
 use scaffold::doctor::rules;
 use serde_json::Value;
-use support::scaffold;
+use support::{copy_dir, doctor, scaffold};
 use tempfile::TempDir;
 
 /// Where each bad fixture must be caught: `file:line` (`file:-` without a line).
@@ -81,19 +81,6 @@ fn fixture(name: &str, kind: &str) -> TempDir {
     temp
 }
 
-fn copy_dir(from: &Path, to: &Path) {
-    for entry in fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            fs::create_dir_all(&target).unwrap();
-            copy_dir(&entry.path(), &target);
-        } else {
-            fs::copy(entry.path(), &target).unwrap();
-        }
-    }
-}
-
 /// `scaffold doctor DIR --format json ARGS…` with no git config of the developer's:
 /// the parsed output and the exit code.
 fn doctor_json(dir: &Path, args: &[&str]) -> (Value, i32) {
@@ -111,20 +98,6 @@ fn doctor_json(dir: &Path, args: &[&str]) -> (Value, i32) {
         )
     });
     (json, output.status.code().unwrap_or(-1))
-}
-
-/// The real binary, isolated from the developer's git configuration.
-fn doctor() -> assert_cmd::Command {
-    let mut command = scaffold();
-    let home = std::env::temp_dir().join("scaffold-tests-doctor-home");
-    fs::create_dir_all(&home).unwrap();
-    command
-        .arg("doctor")
-        .env("HOME", &home)
-        .env("XDG_CONFIG_HOME", home.join(".config"))
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env_remove("WSL_DISTRO_NAME");
-    command
 }
 
 /// `file:line` of every finding of `rule_id`.
@@ -307,9 +280,10 @@ fn a_written_dockerignore_never_hides_what_the_dockerfile_copies() {
     let temp = tempfile::tempdir().unwrap();
     fs::write(
         temp.path().join("Dockerfile"),
-        "FROM gcr.io/distroless/static-debian12:nonroot\nCOPY bin/app /app\nCOPY .env.defaults /etc/app.env\n",
+        "FROM gcr.io/distroless/static-debian12:nonroot\nCOPY bin/app /app\nCOPY .env.defaults /etc/app.env\nCOPY . /srv\n",
     )
     .unwrap();
+    fs::write(temp.path().join(".env"), "TOKEN=dev\n").unwrap();
     doctor().arg(temp.path()).arg("--fix").assert().success();
     let written = fs::read_to_string(temp.path().join(".dockerignore")).unwrap();
     assert!(
@@ -330,6 +304,7 @@ fn a_dockerfile_that_copies_env_on_purpose_gets_advice_not_a_fix() {
         "FROM alpine:3.20\nCOPY .env /app/.env\nUSER 1000\n",
     )
     .unwrap();
+    fs::write(temp.path().join(".env"), "TOKEN=dev\n").unwrap();
     fs::write(temp.path().join(".dockerignore"), ".git\n").unwrap();
     let (json, _) = doctor_json(temp.path(), &["--fix"]);
     let finding = json["findings"]

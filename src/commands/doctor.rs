@@ -39,13 +39,24 @@ pub fn run(args: &DoctorArgs, reporter: &Reporter) -> Result<ExitStatus, Error> 
                     reporter.status("Fixed", change);
                 }
             }
+            for path in hidden_by_gitignore(&project, &findings) {
+                reporter.warn(format!(
+                    "{path} is hidden by .gitignore, so `git add` leaves it out: commit it with `git add -f {path}`"
+                ));
+            }
             // Report what is left, as a second run would.
             project = Project::load(&dir, host)?;
             findings = doctor::check(&project);
         }
     }
     let color = args.format == output::Format::Text && colours_wanted();
-    reporter.output(output::render(args.format, &findings, args.fail_on, color));
+    reporter.output(output::render_with_skipped(
+        args.format,
+        &findings,
+        &project.skipped,
+        args.fail_on,
+        color,
+    ));
     Ok(if doctor::fails(&findings, args.fail_on) {
         ExitStatus::Failure
     } else {
@@ -68,6 +79,19 @@ fn apply_reporting_each(
         Some(failure) => Err(failure),
         None => Ok(written.changes),
     }
+}
+
+/// The files the applied repairs wrote that `.gitignore` would keep out of a commit.
+fn hidden_by_gitignore(project: &Project, findings: &[doctor::Finding]) -> Vec<String> {
+    let mut paths: Vec<String> = findings
+        .iter()
+        .filter_map(|finding| finding.repair.as_ref())
+        .map(|repair| repair.path().to_string())
+        .filter(|path| project.gitignore_hides(path))
+        .collect();
+    paths.sort();
+    paths.dedup();
+    paths
 }
 
 /// Colour only for a terminal, and never when NO_COLOR is set (https://no-color.org).

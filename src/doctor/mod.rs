@@ -8,11 +8,15 @@
 //! applies the repairs findings carry, and `verified_fix` builds before and after
 //! (`--fix --verify`). Nothing here prints.
 
+pub mod bake;
+pub mod build_commands;
+pub mod build_context;
 pub mod build_scripts;
 pub mod compose;
 pub mod context_use;
 pub mod dockerfile;
 pub mod dockerignore;
+pub mod file_kind;
 pub mod finding;
 pub mod fix;
 pub mod gitattributes;
@@ -20,6 +24,7 @@ pub mod go_steps;
 pub mod gomod;
 pub mod gosource;
 pub mod host;
+pub mod ignored;
 pub mod image;
 pub mod known_images;
 pub mod output;
@@ -27,6 +32,7 @@ pub mod project;
 pub mod rules;
 pub mod safe_fix;
 pub mod shell;
+pub mod skipped;
 pub mod verified_fix;
 
 pub use finding::{Finding, Location, Rule, Severity};

@@ -7,6 +7,7 @@ use serde_json::{json, Value};
 
 use crate::doctor::finding::{Finding, Rule, Severity};
 use crate::doctor::rules;
+use crate::doctor::skipped::Skipped;
 
 /// `--format`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
@@ -307,6 +308,100 @@ fn sarif_result(finding: &Finding) -> Value {
         result["locations"] = json!([location]);
     }
     result
+}
+
+/// Like `render`, and says which files were not checked: a line in text (a clean
+/// report over skipped files is not a clean project), a `skipped` array in JSON, tool
+/// execution notifications in SARIF.
+pub fn render_with_skipped(
+    format: Format,
+    findings: &[Finding],
+    skipped: &[Skipped],
+    threshold: Severity,
+    color: bool,
+) -> String {
+    let rendered = render(format, findings, threshold, color);
+    if format == Format::Text {
+        return match skipped_line(skipped) {
+            Some(line) => {
+                let wrapped = wrap(&line, "", "    ");
+                format!(
+                    "{rendered}\n{}",
+                    paint(color, style(wrapped.trim_end()).yellow())
+                )
+            }
+            None => rendered,
+        };
+    }
+    let Ok(mut value) = serde_json::from_str::<Value>(&rendered) else {
+        return rendered;
+    };
+    let entries: Vec<Value> = skipped
+        .iter()
+        .map(|skip| json!({ "path": skip.path, "reason": skip.reason.to_string() }))
+        .collect();
+    match format {
+        Format::Json => value["skipped"] = Value::Array(entries),
+        _ if skipped.is_empty() => return rendered,
+        _ => {
+            let notifications: Vec<Value> = skipped
+                .iter()
+                .map(|skip| {
+                    json!({
+                        "level": "warning",
+                        "message": { "text": format!("not checked: {} ({})", skip.path, skip.reason) },
+                        "locations": [{ "physicalLocation": { "artifactLocation": { "uri": skip.path, "uriBaseId": "%SRCROOT%" } } }],
+                    })
+                })
+                .collect();
+            value["runs"][0]["invocations"] = json!([{
+                "executionSuccessful": true,
+                "toolExecutionNotifications": notifications,
+            }]);
+        }
+    }
+    serde_json::to_string_pretty(&value).unwrap_or(rendered)
+}
+
+/// A path short enough for one line: its start and end around `…` when long (a folder
+/// past PATH_MAX is thousands of characters).
+fn short_path(path: &str) -> String {
+    const KEEP: usize = 30;
+    let chars: Vec<char> = path.chars().collect();
+    if path.is_empty() {
+        ".".to_string()
+    } else if chars.len() <= 2 * KEEP + 1 {
+        path.to_string()
+    } else {
+        let start: String = chars[..KEEP].iter().collect();
+        let end: String = chars[chars.len() - KEEP..].iter().collect();
+        format!("{start}…{end}")
+    }
+}
+
+/// `skipped 2 files (not checked): a (why), b (why)`, the first few named.
+fn skipped_line(skipped: &[Skipped]) -> Option<String> {
+    const NAMED: usize = 5;
+    if skipped.is_empty() {
+        return None;
+    }
+    let mut named: Vec<String> = skipped
+        .iter()
+        .take(NAMED)
+        .map(|skip| format!("{} ({})", short_path(&skip.path), skip.reason))
+        .collect();
+    if skipped.len() > NAMED {
+        named.push(format!(
+            "and {} more (see --format json)",
+            skipped.len() - NAMED
+        ));
+    }
+    Some(format!(
+        "skipped {} file{} (not checked): {}.",
+        skipped.len(),
+        if skipped.len() == 1 { "" } else { "s" },
+        named.join(", ")
+    ))
 }
 
 #[cfg(test)]

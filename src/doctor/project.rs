@@ -6,22 +6,37 @@
 //!
 //! Skipped: `.git`, `vendor` (third-party code, vendored as published), `node_modules`,
 //! `testdata` (the go tool ignores it; fixtures there are often deliberately odd),
-//! `bin` and `dist` (build output), and whatever `.gitignore` ignores. `build/` is not
-//! skipped: the common Go layout keeps Dockerfiles in `build/package/`.
+//! `bin` and `dist` (build output), and whatever `.gitignore` ignores unless git
+//! tracks it. `build/` is not skipped: the common Go layout keeps Dockerfiles in
+//! `build/package/`. Only regular files and folders are read; links are not followed
+//! and the walk stays on one file system (no `/proc`-like trees). What could not be
+//! read is listed in `skipped`, so the report can say so.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use git2::{ConfigLevel, Repository};
 use ignore::WalkBuilder;
 
+use crate::doctor::bake;
+use crate::doctor::build_commands::{build_commands, BuildCommand};
+use crate::doctor::build_context::sent_sources;
+pub use crate::doctor::build_context::{BuildContext, ContextOrigin, SentSource};
 use crate::doctor::compose::{self, Compose};
 use crate::doctor::dockerfile::{self, Dockerfile, ParseError};
 use crate::doctor::dockerignore::Dockerignore;
+use crate::doctor::file_kind::{
+    dockerfile_name, is_bake_name, may_name_build_files, starts_like_dockerfile, DockerfileName,
+};
+pub use crate::doctor::file_kind::{is_compose_name, is_dockerfile_name, lf_kind, LfKind};
 use crate::doctor::gitattributes::Gitattributes;
 use crate::doctor::gomod::{self, GoMod};
 use crate::doctor::gosource::{self, GoSource};
 use crate::doctor::host::Host;
+use crate::doctor::ignored::GitIgnores;
+use crate::doctor::shell;
+use crate::doctor::skipped::{walk_error, MAX_READ};
+pub use crate::doctor::skipped::{SkipReason, Skipped};
 use crate::error::Error;
 
 const SKIPPED_FOLDERS: &[&str] = &[
@@ -34,9 +49,6 @@ const SKIPPED_FOLDERS: &[&str] = &[
     "bin",
     "dist",
 ];
-
-/// Files larger than this are not read: no script, Dockerfile or Go file is this big.
-const MAX_READ: u64 = 8 * 1024 * 1024;
 
 #[derive(Debug)]
 pub struct Project {
@@ -56,6 +68,14 @@ pub struct Project {
     /// Whether the project root has its own `.gitattributes`.
     pub has_gitattributes: bool,
     pub git: Option<GitView>,
+    /// Every way each Dockerfile is built (see `contexts_of`): compose services, bake
+    /// targets and `docker build` commands that name it, else the convention.
+    pub build_contexts: Vec<BuildContext>,
+    /// Files doctor did not check, and why (too large, binary, unreadable, special,
+    /// a link out of the project, a folder it could not list), by path.
+    pub skipped: Vec<Skipped>,
+    tracked: HashSet<String>,
+    gitignores: GitIgnores,
 }
 
 /// A file that must keep LF, and where its first CRLF is.
@@ -68,49 +88,13 @@ pub struct TextFile {
     pub first_crlf_line: Option<usize>,
 }
 
-/// Why a file must keep LF.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum LfKind {
-    Dockerfile,
-    /// `*.sh`, `*.bash`, or a file starting with `#!`.
-    Script,
-    /// Named like an entrypoint (`docker-entrypoint`, `entrypoint.py`…).
-    Entrypoint,
-    Go,
-    /// go.mod, go.sum, go.work.
-    GoModule,
-    Compose,
-}
-
-impl LfKind {
-    pub fn describe(self) -> &'static str {
-        match self {
-            LfKind::Dockerfile => "Dockerfile",
-            LfKind::Script => "shell script",
-            LfKind::Entrypoint => "entrypoint",
-            LfKind::Go => "Go source",
-            LfKind::GoModule => "Go module file",
-            LfKind::Compose => "compose file",
-        }
-    }
-
-    /// Whether a CRLF here breaks the build or the container (rather than only
-    /// diffs and tools).
-    pub fn breaks_at_run_time(self) -> bool {
-        matches!(
-            self,
-            LfKind::Dockerfile | LfKind::Script | LfKind::Entrypoint
-        )
-    }
-}
-
 #[derive(Debug)]
 pub struct DockerfileView {
     pub path: String,
-    /// The build context folder, relative to the project ("" for the root): from a
-    /// compose file's `build:` when one names this Dockerfile, else the Dockerfile's
-    /// folder when it is the root or holds a go.mod, else the project root
-    /// (`docker build -f build/Dockerfile .`).
+    /// The build context folder, relative to the project ("" for the root): the
+    /// first of `Project::contexts_of(path)` (compose, bake, a `docker build`
+    /// command, else the convention: the Dockerfile's folder, or the nearest folder
+    /// above it holding what it copies).
     pub context: String,
     pub parsed: Result<Dockerfile, ParseError>,
     /// The `.dockerignore` the builder uses for it: `<Dockerfile>.dockerignore` beside
@@ -148,6 +132,10 @@ pub struct GitView {
     /// Paths in git's index, relative to the project.
     pub tracked: Vec<String>,
     pub autocrlf: Option<GitSetting>,
+    /// The work tree's root, absolute and canonical.
+    pub workdir: Option<PathBuf>,
+    /// `.git/info/exclude`, when there is one.
+    pub exclude_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -162,34 +150,79 @@ pub struct GitSetting {
 impl Project {
     pub fn load(root: &Path, host: Host) -> Result<Project, Error> {
         let root = root.canonicalize().map_err(Error::io("read", root))?;
-        let mut loader = Loader::default();
+        let git = git_view(&root);
+        let mut loader = Loader::new(root.clone());
         let walker = WalkBuilder::new(&root)
             .hidden(false)
             .ignore(false)
             .git_global(false)
             .require_git(false)
             .follow_links(false)
+            .same_file_system(true)
             .filter_entry(|entry| {
                 entry.depth() == 0
                     || !(entry.file_type().is_some_and(|t| t.is_dir())
                         && SKIPPED_FOLDERS.contains(&entry.file_name().to_str().unwrap_or("")))
             })
             .build();
-        for entry in walker.flatten() {
-            let Ok(relative) = entry.path().strip_prefix(&root) else {
-                continue;
-            };
-            let relative = slashed(relative);
-            if relative.is_empty() {
-                continue;
-            }
-            loader.paths.insert(&relative);
-            if entry.file_type().is_some_and(|t| t.is_file()) {
-                loader.file(&relative, entry.path());
+        for entry in walker {
+            match entry {
+                Ok(entry) => loader.entry(&entry),
+                Err(error) => loader.walk_error(&error),
             }
         }
-        let git = git_view(&root);
-        Ok(loader.finish(root, host, git))
+        if let Some(git) = &git {
+            loader.tracked_but_ignored(&git.tracked);
+        }
+        Ok(loader.finish(host, git))
+    }
+
+    /// Every way `dockerfile` is built, the most explicit first (compose, bake, a
+    /// `docker build` command, then the convention).
+    pub fn contexts_of<'a>(
+        &'a self,
+        dockerfile: &'a str,
+    ) -> impl Iterator<Item = &'a BuildContext> {
+        self.build_contexts
+            .iter()
+            .filter(move |context| context.dockerfile == dockerfile)
+    }
+
+    /// The context `dockerfile` is most surely built with (the one `view.context` names).
+    pub fn context_of(&self, dockerfile: &str) -> Option<&BuildContext> {
+        self.build_contexts
+            .iter()
+            .find(|context| context.dockerfile == dockerfile)
+    }
+
+    /// Whether `path` (relative to the context) exists in that context on disk, as a
+    /// file, folder or link; ignored files count, since the builder does not read
+    /// `.gitignore`.
+    pub fn context_contains(&self, context: &BuildContext, path: &str) -> bool {
+        context
+            .project_path(path)
+            .is_some_and(|path| self.root.join(path).symlink_metadata().is_ok())
+    }
+
+    /// Whether git tracks `path` (a file, or a folder holding tracked files).
+    pub fn is_tracked(&self, path: &str) -> bool {
+        self.tracked.contains(path)
+            || self.git.as_ref().is_some_and(|git| {
+                git.tracked
+                    .iter()
+                    .any(|tracked| is_under(tracked, path) && !path.is_empty())
+            })
+    }
+
+    /// Whether `.gitignore` (or `.git/info/exclude`) would keep `path` out of `git
+    /// add`: a file `--fix` writes there needs `git add -f PATH` to be committed. False
+    /// outside a repository and for tracked paths (git keeps tracking them).
+    pub fn gitignore_hides(&self, path: &str) -> bool {
+        if self.git.is_none() || self.is_tracked(path) {
+            return false;
+        }
+        let absolute = self.root.join(path);
+        self.gitignores.hides(&absolute, absolute.is_dir())
     }
 
     /// The Dockerfiles that parsed, with their view.
@@ -341,33 +374,158 @@ pub fn has_glob(path: &str) -> bool {
     path.contains(['*', '?', '['])
 }
 
-#[derive(Default)]
 struct Loader {
+    root: PathBuf,
     paths: PathIndex,
     text_files: Vec<TextFile>,
-    dockerfiles: Vec<(String, String)>,
+    /// Files named like Dockerfiles; which of them are Dockerfiles is decided once
+    /// every reference to them is known.
+    dockerfiles: Vec<DockerfileCandidate>,
     compose_files: Vec<ComposeView>,
     go_modules: Vec<GoModule>,
     go_files: Vec<GoFile>,
     /// The text of the project's `.gitattributes`.
     gitattributes: Option<String>,
-    dockerignores: HashMap<String, Dockerignore>,
+    /// Bake files: path and text.
+    bake_files: Vec<(String, String)>,
+    /// Build commands found in Makefiles, scripts, workflows and READMEs, with the
+    /// file they are in.
+    commands: Vec<(String, BuildCommand)>,
+    /// Absolute paths of the `.gitignore` files seen.
+    gitignore_files: Vec<PathBuf>,
+    skipped: Vec<Skipped>,
+}
+
+struct DockerfileCandidate {
+    path: String,
+    text: String,
+    file: TextFile,
+    name: Option<DockerfileName>,
+}
+
+/// A Dockerfile as a compose file, bake file or build command names it.
+struct NamedBuild {
+    dockerfile: String,
+    context: String,
+    origin: ContextOrigin,
+    target: Option<String>,
 }
 
 impl Loader {
-    fn file(&mut self, relative: &str, absolute: &Path) {
-        let name = relative.rsplit('/').next().unwrap_or(relative);
-        let kind = lf_kind(name);
-        let wanted = kind.is_some()
-            || name == ".gitattributes"
-            || name == ".dockerignore"
-            || name.ends_with(".dockerignore")
-            || !name.contains('.');
-        if !wanted {
+    fn new(root: PathBuf) -> Loader {
+        Loader {
+            root,
+            paths: PathIndex::default(),
+            text_files: Vec::new(),
+            dockerfiles: Vec::new(),
+            compose_files: Vec::new(),
+            go_modules: Vec::new(),
+            go_files: Vec::new(),
+            gitattributes: None,
+            bake_files: Vec::new(),
+            commands: Vec::new(),
+            gitignore_files: Vec::new(),
+            skipped: Vec::new(),
+        }
+    }
+
+    /// One walked entry: regular files are read, folders listed; links are not
+    /// followed and special files (FIFOs, sockets, devices) never opened.
+    fn entry(&mut self, entry: &ignore::DirEntry) {
+        let Ok(relative) = entry.path().strip_prefix(&self.root) else {
+            return;
+        };
+        let relative = slashed(relative);
+        if relative.is_empty() {
             return;
         }
-        let Some(bytes) = read_small(absolute) else {
+        self.paths.insert(&relative);
+        let Some(file_type) = entry.file_type() else {
             return;
+        };
+        if file_type.is_file() {
+            self.file(&relative, entry.path());
+        } else if file_type.is_symlink() {
+            let inside = entry
+                .path()
+                .canonicalize()
+                .is_ok_and(|target| target.starts_with(&self.root));
+            if !inside && is_wanted(&relative) {
+                self.skip(&relative, SkipReason::LinkOutside);
+            }
+        } else if !file_type.is_dir() {
+            self.skip(&relative, SkipReason::SpecialFile);
+        }
+    }
+
+    fn walk_error(&mut self, error: &ignore::Error) {
+        let Some((path, text)) = walk_error(error) else {
+            return;
+        };
+        let relative = path
+            .as_deref()
+            .and_then(|path| path.strip_prefix(&self.root).ok())
+            .map(slashed)
+            .unwrap_or_default();
+        self.skip(&relative, SkipReason::UnreadableFolder(text));
+    }
+
+    fn skip(&mut self, relative: &str, reason: SkipReason) {
+        self.skipped.push(Skipped {
+            path: relative.to_string(),
+            reason,
+        });
+    }
+
+    /// Files git tracks that `.gitignore` matches (a `.gitignore` of `.*` next to a
+    /// tracked `.dockerignore`): git still checks them out and the builder still reads
+    /// them, so doctor reads them too.
+    fn tracked_but_ignored(&mut self, tracked: &[String]) {
+        for path in tracked {
+            if self.paths.contains(path)
+                || path.split('/').any(|part| SKIPPED_FOLDERS.contains(&part))
+            {
+                continue;
+            }
+            let absolute = self.root.join(path);
+            if !absolute.symlink_metadata().is_ok_and(|m| m.is_file()) {
+                continue;
+            }
+            let mut dir = parent(path);
+            while !dir.is_empty() {
+                self.paths.insert(dir);
+                dir = parent(dir);
+            }
+            self.paths.insert(path);
+            self.file(path, &absolute);
+        }
+    }
+
+    fn file(&mut self, relative: &str, absolute: &Path) {
+        let name = relative.rsplit('/').next().unwrap_or(relative);
+        let lower = name.to_ascii_lowercase();
+        if name == ".gitignore" {
+            self.gitignore_files.push(absolute.to_path_buf());
+        }
+        let kind = lf_kind(name);
+        let bake = is_bake_name(&lower);
+        let commands = may_name_build_files(relative, &lower)
+            && (!lower.ends_with(".md")
+                || !relative.contains('/')
+                || relative.starts_with("docs/"));
+        let by_name = kind.is_some() || bake || commands || name == ".gitattributes";
+        if !by_name && name.contains('.') {
+            return;
+        }
+        let bytes = match read_small(absolute) {
+            Ok(bytes) => bytes,
+            Err(reason) => {
+                // A name without a dot is a script only if it starts with `#!`.
+                if by_name || starts_with_shebang(absolute) {
+                    self.skip(relative, reason);
+                }
+                return;
+            }
         };
         if name == ".gitattributes" {
             if relative == name {
@@ -375,30 +533,40 @@ impl Loader {
             }
             return;
         }
-        if name.ends_with(".dockerignore") {
-            let rules = Dockerignore::parse(&String::from_utf8_lossy(&bytes));
-            self.dockerignores.insert(relative.to_string(), rules);
-            return;
-        }
         let kind = match kind {
-            Some(kind) => kind,
-            None if bytes.starts_with(b"#!") => LfKind::Script,
+            Some(kind) => Some(kind),
+            None if bytes.starts_with(b"#!") => Some(LfKind::Script),
+            None if by_name => None,
             None => return,
         };
         if bytes.iter().take(8000).any(|b| *b == 0) {
-            return; // binary
+            self.skip(relative, SkipReason::Binary);
+            return;
         }
-        self.text_files.push(TextFile {
-            path: relative.to_string(),
-            kind,
-            crlf_lines: bytes.windows(2).filter(|pair| pair == b"\r\n").count(),
-            first_crlf_line: first_crlf_line(&bytes),
-        });
         let text = String::from_utf8_lossy(&bytes);
+        if bake {
+            self.bake_files
+                .push((relative.to_string(), text.to_string()));
+        }
+        if commands || kind == Some(LfKind::Script) {
+            self.commands.extend(
+                build_commands(&text)
+                    .into_iter()
+                    .map(|command| (relative.to_string(), command)),
+            );
+        }
+        let Some(kind) = kind else { return };
+        let file = text_file(relative, kind, &bytes);
         match kind {
-            LfKind::Dockerfile => self
-                .dockerfiles
-                .push((relative.to_string(), text.into_owned())),
+            LfKind::Dockerfile => {
+                self.dockerfiles.push(DockerfileCandidate {
+                    path: relative.to_string(),
+                    text: text.into_owned(),
+                    file,
+                    name: dockerfile_name(name),
+                });
+                return;
+            }
             LfKind::Compose => self.compose_files.push(ComposeView {
                 path: relative.to_string(),
                 parsed: compose::parse(&text),
@@ -417,44 +585,115 @@ impl Loader {
             }),
             _ => {}
         }
+        self.text_files.push(file);
     }
 
-    fn finish(mut self, root: PathBuf, host: Host, git: Option<GitView>) -> Project {
-        let contexts = self.compose_contexts();
-        let module_dirs: HashSet<&str> = self.go_modules.iter().map(|m| m.dir.as_str()).collect();
+    /// A file some other file names (`-f stack.yml`, `dockerfile: build/app.docker`)
+    /// that its name did not reveal: read now, as `kind`.
+    fn named_file(&mut self, relative: &str, kind: LfKind) {
+        let absolute = self.root.join(relative);
+        if !absolute.symlink_metadata().is_ok_and(|m| m.is_file()) {
+            return;
+        }
+        let bytes = match read_small(&absolute) {
+            Ok(bytes) => bytes,
+            Err(reason) => return self.skip(relative, reason),
+        };
+        if bytes.iter().take(8000).any(|b| *b == 0) {
+            return self.skip(relative, SkipReason::Binary);
+        }
+        let text = String::from_utf8_lossy(&bytes);
+        let file = text_file(relative, kind, &bytes);
+        match kind {
+            LfKind::Dockerfile => self.dockerfiles.push(DockerfileCandidate {
+                path: relative.to_string(),
+                text: text.into_owned(),
+                file,
+                name: Some(DockerfileName::Default),
+            }),
+            _ => {
+                self.compose_files.push(ComposeView {
+                    path: relative.to_string(),
+                    parsed: compose::parse(&text),
+                });
+                self.text_files.push(file);
+            }
+        }
+    }
+
+    fn finish(mut self, host: Host, git: Option<GitView>) -> Project {
+        if self.gitattributes.is_none() {
+            // git reads the work tree's .gitattributes whatever .gitignore says.
+            self.gitattributes = read_small(&self.root.join(".gitattributes"))
+                .ok()
+                .map(|bytes| String::from_utf8_lossy(&bytes).into_owned());
+        }
+        self.read_named_compose_and_bake_files();
+        let named = self.named_builds();
+        for build in &named {
+            if !self.dockerfiles.iter().any(|d| d.path == build.dockerfile) {
+                self.named_file(&build.dockerfile.clone(), LfKind::Dockerfile);
+            }
+        }
         let mut dockerfiles = Vec::new();
-        for (path, text) in std::mem::take(&mut self.dockerfiles) {
-            let dir = parent(&path).to_string();
-            let context = contexts.get(&path).cloned().unwrap_or_else(|| {
-                if dir.is_empty() || module_dirs.contains(dir.as_str()) {
-                    dir.clone()
-                } else {
-                    String::new()
-                }
-            });
-            let beside = format!("{path}.dockerignore");
-            let at_context = join(&context, ".dockerignore").unwrap_or_default();
-            let dockerignore = [beside, at_context].into_iter().find_map(|candidate| {
-                self.dockerignores
-                    .get(&candidate)
-                    .map(|rules| (candidate.clone(), rules.clone()))
-            });
+        let mut build_contexts = Vec::new();
+        for candidate in std::mem::take(&mut self.dockerfiles) {
+            let is_named = named.iter().any(|build| build.dockerfile == candidate.path);
+            let accepted = is_named
+                || match candidate.name {
+                    Some(DockerfileName::Default) => true,
+                    Some(DockerfileName::Variant) => starts_like_dockerfile(&candidate.text),
+                    None => false,
+                };
+            if !accepted
+                || dockerfiles
+                    .iter()
+                    .any(|d: &DockerfileView| d.path == candidate.path)
+            {
+                continue;
+            }
+            let parsed = dockerfile::parse(&candidate.text);
+            let mut contexts: Vec<BuildContext> = named
+                .iter()
+                .filter(|build| build.dockerfile == candidate.path)
+                .map(|build| self.context(build, parsed.as_ref().ok()))
+                .collect();
+            if contexts.is_empty() {
+                let convention = NamedBuild {
+                    dockerfile: candidate.path.clone(),
+                    context: self.conventional_context(&candidate.path, parsed.as_ref().ok()),
+                    origin: ContextOrigin::Convention,
+                    target: None,
+                };
+                contexts.push(self.context(&convention, parsed.as_ref().ok()));
+            }
+            self.text_files.push(candidate.file);
             dockerfiles.push(DockerfileView {
-                parsed: dockerfile::parse(&text),
-                path,
-                context,
-                dockerignore,
+                path: candidate.path,
+                context: contexts[0].dir.clone(),
+                parsed,
+                dockerignore: contexts[0].dockerignore.clone(),
             });
+            build_contexts.extend(contexts);
         }
         sort_by_path(&mut dockerfiles, |d| &d.path);
+        // Stable: each Dockerfile's contexts keep their order (the most explicit first).
+        build_contexts.sort_by(|a, b| a.dockerfile.cmp(&b.dockerfile));
         sort_by_path(&mut self.compose_files, |c| &c.path);
         sort_by_path(&mut self.go_files, |g| &g.path);
         sort_by_path(&mut self.text_files, |t| &t.path);
         self.go_modules.sort_by(|a, b| a.dir.cmp(&b.dir));
+        self.skipped.sort_by(|a, b| a.path.cmp(&b.path));
+        self.skipped.dedup_by(|a, b| a.path == b.path);
         let has_gitattributes = self.gitattributes.is_some();
         let gitattributes = attributes_chain(git.as_ref(), self.gitattributes.as_deref());
+        let gitignores = self.gitignores(git.as_ref());
+        let tracked = git
+            .as_ref()
+            .map(|git| git.tracked.iter().cloned().collect())
+            .unwrap_or_default();
         Project {
-            root,
+            root: self.root,
             host,
             paths: self.paths,
             text_files: self.text_files,
@@ -465,12 +704,61 @@ impl Loader {
             gitattributes,
             has_gitattributes,
             git,
+            build_contexts,
+            skipped: self.skipped,
+            tracked,
+            gitignores,
         }
     }
 
-    /// Dockerfile path → build context, from every compose `build:`.
-    fn compose_contexts(&self) -> BTreeMap<String, String> {
-        let mut contexts = BTreeMap::new();
+    /// Compose and bake files that commands name with `-f` but no name convention found.
+    fn read_named_compose_and_bake_files(&mut self) {
+        let commands = std::mem::take(&mut self.commands);
+        for (file, command) in &commands {
+            let (named, is_compose) = match command {
+                BuildCommand::Compose { file, .. } => (file, true),
+                BuildCommand::Bake { file, .. } => (file, false),
+                BuildCommand::Build { .. } => continue,
+            };
+            let Some(path) = self.resolve_from(file, named) else {
+                continue;
+            };
+            if is_compose || is_compose_name(&path.to_ascii_lowercase()) {
+                if !self.compose_files.iter().any(|c| c.path == path) {
+                    self.named_file(&path, LfKind::Compose);
+                }
+            } else if !self.bake_files.iter().any(|(p, _)| *p == path) {
+                if let Ok(bytes) = read_small(&self.root.join(&path)) {
+                    self.bake_files
+                        .push((path, String::from_utf8_lossy(&bytes).into_owned()));
+                }
+            }
+        }
+        self.commands = commands;
+    }
+
+    /// A path a command in `file` names: relative to the file's folder (make, most
+    /// scripts) or to the project (READMEs, CI workflows), whichever exists.
+    fn resolve_from(&self, file: &str, named: &str) -> Option<String> {
+        [parent(file), ""]
+            .into_iter()
+            .filter_map(|base| join(base, named))
+            .find(|path| self.is_file(path))
+    }
+
+    fn is_file(&self, relative: &str) -> bool {
+        !relative.is_empty()
+            && self
+                .root
+                .join(relative)
+                .symlink_metadata()
+                .is_ok_and(|m| m.is_file())
+    }
+
+    /// Every Dockerfile a compose service, bake target or build command names, with
+    /// the context it is built from there.
+    fn named_builds(&self) -> Vec<NamedBuild> {
+        let mut builds = Vec::new();
         for view in &self.compose_files {
             let Ok(compose) = &view.parsed else { continue };
             for service in &compose.services {
@@ -482,12 +770,231 @@ impl Loader {
                 };
                 let dockerfile = dockerfile.as_deref().unwrap_or("Dockerfile");
                 if let Some(path) = join(&context, dockerfile) {
-                    contexts.insert(path, context.clone());
+                    builds.push(NamedBuild {
+                        dockerfile: path,
+                        context,
+                        origin: ContextOrigin::Compose {
+                            file: view.path.clone(),
+                            service: service.name.clone(),
+                            line: service.line,
+                        },
+                        target: service.build_target.clone(),
+                    });
                 }
             }
         }
-        contexts
+        for (file, text) in &self.bake_files {
+            for target in bake::parse(text) {
+                let Some(context) = join(parent(file), target.context.as_deref().unwrap_or("."))
+                else {
+                    continue;
+                };
+                let dockerfile = target.dockerfile.as_deref().unwrap_or("Dockerfile");
+                if let Some(path) = join(&context, dockerfile).filter(|p| self.is_file(p)) {
+                    builds.push(NamedBuild {
+                        dockerfile: path,
+                        context,
+                        origin: ContextOrigin::Bake {
+                            file: file.clone(),
+                            target: target.name.clone(),
+                            line: target.line,
+                        },
+                        target: target.target.clone(),
+                    });
+                }
+            }
+        }
+        for (file, command) in &self.commands {
+            let BuildCommand::Build {
+                line,
+                dockerfile,
+                context,
+                target,
+            } = command
+            else {
+                continue;
+            };
+            let found = [parent(file), ""].into_iter().find_map(|base| {
+                let context = join(base, context)?;
+                let dockerfile = match dockerfile {
+                    Some(dockerfile) => join(base, dockerfile)?,
+                    None => join(&context, "Dockerfile")?,
+                };
+                self.is_file(&dockerfile).then_some((dockerfile, context))
+            });
+            if let Some((dockerfile, context)) = found {
+                builds.push(NamedBuild {
+                    dockerfile,
+                    context,
+                    origin: ContextOrigin::Command {
+                        file: file.clone(),
+                        line: *line,
+                    },
+                    target: target.clone(),
+                });
+            }
+        }
+        // Compose first, then bake, then commands; one entry per context and stage.
+        let mut seen = HashSet::new();
+        builds.retain(|build| {
+            seen.insert((
+                build.dockerfile.clone(),
+                build.context.clone(),
+                build.target.clone(),
+            ))
+        });
+        builds
     }
+
+    /// The folder a Dockerfile nothing names is built from: its own, unless what it
+    /// copies is only found in a folder above it (`build/package/Dockerfile` that copies
+    /// `go.mod`, built with `docker build -f build/package/Dockerfile .`).
+    fn conventional_context(&self, dockerfile: &str, parsed: Option<&Dockerfile>) -> String {
+        let own = parent(dockerfile).to_string();
+        let Some(parsed) = parsed else { return own };
+        let sent = sent_sources(parsed, None);
+        // `COPY . .` then `go build` needs go.mod in the context, even unnamed.
+        let needs_module = sent.iter().any(SentSource::is_whole_context) && runs_go(parsed);
+        let mut sources: Vec<String> = sent
+            .into_iter()
+            .filter(|source| !source.is_whole_context() && !source.path.contains('$'))
+            .filter_map(|source| {
+                let literal = source
+                    .path
+                    .split(['*', '?', '['])
+                    .next()
+                    .unwrap_or_default();
+                let literal = literal.trim_end_matches('/');
+                (!literal.is_empty()).then(|| literal.to_string())
+            })
+            .collect();
+        if needs_module {
+            sources.push("go.mod".to_string());
+        }
+        if sources.is_empty() {
+            return own;
+        }
+        // Where nothing is found, the folder of the nearest go.mod (else its own).
+        let mut best = (0, self.nearest_module_dir(&own).unwrap_or(own.clone()));
+        let mut dir = Some(own.as_str());
+        while let Some(candidate) = dir {
+            // In any case: a COPY whose case is wrong still shows where it is built.
+            let found = sources
+                .iter()
+                .filter(|source| {
+                    join(candidate, source).is_some_and(|path| {
+                        self.paths.lookup(&path) != CaseMatch::Missing
+                            || self.root.join(path).symlink_metadata().is_ok()
+                    })
+                })
+                .count();
+            if found == sources.len() {
+                return candidate.to_string();
+            }
+            if found > best.0 {
+                best = (found, candidate.to_string());
+            }
+            dir = (!candidate.is_empty()).then(|| parent(candidate));
+        }
+        best.1
+    }
+
+    fn nearest_module_dir(&self, from: &str) -> Option<String> {
+        let mut dir = Some(from);
+        while let Some(candidate) = dir {
+            if self.go_modules.iter().any(|module| module.dir == candidate) {
+                return Some(candidate.to_string());
+            }
+            dir = (!candidate.is_empty()).then(|| parent(candidate));
+        }
+        None
+    }
+
+    fn context(&self, build: &NamedBuild, parsed: Option<&Dockerfile>) -> BuildContext {
+        let beside = format!("{}.dockerignore", build.dockerfile);
+        let at_context = join(&build.context, ".dockerignore").unwrap_or_default();
+        let dockerignore = [beside, at_context].into_iter().find_map(|candidate| {
+            let bytes = read_small(&self.root.join(&candidate)).ok()?;
+            Some((
+                candidate,
+                Dockerignore::parse(&String::from_utf8_lossy(&bytes)),
+            ))
+        });
+        BuildContext {
+            dockerfile: build.dockerfile.clone(),
+            dir: build.context.clone(),
+            origin: build.origin.clone(),
+            target: build.target.clone(),
+            has_git: self
+                .root
+                .join(&build.context)
+                .join(".git")
+                .symlink_metadata()
+                .is_ok(),
+            dockerignore,
+            sends: parsed
+                .map(|parsed| sent_sources(parsed, build.target.as_deref()))
+                .unwrap_or_default(),
+        }
+    }
+
+    /// The `.gitignore` files seen, the work tree's above the project, and
+    /// `.git/info/exclude`.
+    fn gitignores(&self, git: Option<&GitView>) -> GitIgnores {
+        let mut files = self.gitignore_files.clone();
+        let mut exclude = None;
+        if let Some(workdir) = git.and_then(|git| git.workdir.as_deref()) {
+            let mut dir = self.root.parent();
+            while let Some(current) = dir.filter(|d| d.starts_with(workdir)) {
+                files.push(current.join(".gitignore"));
+                dir = current.parent();
+            }
+            exclude = Some((workdir, git.and_then(|g| g.exclude_file.as_deref())));
+        }
+        let files: Vec<PathBuf> = files.into_iter().filter(|f| f.is_file()).collect();
+        GitIgnores::new(
+            &files,
+            exclude.and_then(|(root, file)| file.map(|file| (root, file))),
+        )
+    }
+}
+
+/// Whether any RUN of the Dockerfile runs the go tool.
+fn runs_go(dockerfile: &Dockerfile) -> bool {
+    dockerfile
+        .instructions
+        .iter()
+        .filter(|instruction| instruction.keyword == "RUN")
+        .flat_map(|instruction| instruction.scripts())
+        .any(|script| !shell::go_commands(script).is_empty())
+}
+
+/// Whether a name is one doctor would read, so a link by that name is worth a word.
+fn is_wanted(relative: &str) -> bool {
+    let name = relative.rsplit('/').next().unwrap_or(relative);
+    let lower = name.to_ascii_lowercase();
+    lf_kind(name).is_some()
+        || is_bake_name(&lower)
+        || name == ".gitattributes"
+        || name.ends_with(".dockerignore")
+}
+
+fn text_file(relative: &str, kind: LfKind, bytes: &[u8]) -> TextFile {
+    TextFile {
+        path: relative.to_string(),
+        kind,
+        crlf_lines: bytes.windows(2).filter(|pair| pair == b"\r\n").count(),
+        first_crlf_line: first_crlf_line(bytes),
+    }
+}
+
+fn starts_with_shebang(path: &Path) -> bool {
+    use std::io::Read;
+    let mut start = [0u8; 2];
+    std::fs::File::open(path)
+        .and_then(|mut file| file.read_exact(&mut start))
+        .is_ok()
+        && &start == b"#!"
 }
 
 /// The repository root's `.gitattributes` (if the project is a subfolder), then the
@@ -508,67 +1015,14 @@ fn sort_by_path<T>(items: &mut [T], key: impl Fn(&T) -> &String) {
     items.sort_by(|a, b| key(a).cmp(key(b)));
 }
 
-/// Why a file name must keep LF, if it must.
-pub fn lf_kind(name: &str) -> Option<LfKind> {
-    const TEMPLATE_SUFFIXES: &[&str] = &[".tera", ".tmpl", ".tpl", ".j2", ".template", ".example"];
-    if TEMPLATE_SUFFIXES
-        .iter()
-        .any(|suffix| name.ends_with(suffix))
-    {
-        return None;
-    }
-    let lower = name.to_ascii_lowercase();
-    if is_dockerfile_name(name) {
-        return Some(LfKind::Dockerfile);
-    }
-    if is_compose_name(&lower) {
-        return Some(LfKind::Compose);
-    }
-    if matches!(name, "go.mod" | "go.sum" | "go.work" | "go.work.sum") {
-        return Some(LfKind::GoModule);
-    }
-    let extension = lower.rsplit_once('.').map(|(_, ext)| ext);
-    match extension {
-        Some("go") => Some(LfKind::Go),
-        Some("sh" | "bash") => Some(LfKind::Script),
-        Some("md" | "txt" | "json" | "yaml" | "yml" | "toml" | "bat" | "cmd" | "ps1") => None,
-        _ if lower.contains("entrypoint") => Some(LfKind::Entrypoint),
-        _ => None,
-    }
-}
-
-pub fn is_dockerfile_name(name: &str) -> bool {
-    let lower = name.to_ascii_lowercase();
-    if lower.ends_with(".dockerignore") {
-        return false;
-    }
-    lower == "dockerfile"
-        || lower == "containerfile"
-        || lower.starts_with("dockerfile.")
-        || lower.ends_with(".dockerfile")
-}
-
-pub fn is_compose_name(lower: &str) -> bool {
-    let Some(stem) = lower
-        .strip_suffix(".yml")
-        .or_else(|| lower.strip_suffix(".yaml"))
-    else {
-        return false;
-    };
-    ["compose", "docker-compose"].iter().any(|base| {
-        stem == *base
-            || stem
-                .strip_prefix(base)
-                .is_some_and(|rest| rest.starts_with('.'))
-    })
-}
-
-fn read_small(path: &Path) -> Option<Vec<u8>> {
-    let metadata = std::fs::metadata(path).ok()?;
+fn read_small(path: &Path) -> Result<Vec<u8>, SkipReason> {
+    let metadata = std::fs::metadata(path).map_err(|e| SkipReason::from_io(&e))?;
     if metadata.len() > MAX_READ {
-        return None;
+        return Err(SkipReason::TooLarge {
+            bytes: metadata.len(),
+        });
     }
-    std::fs::read(path).ok()
+    std::fs::read(path).map_err(|e| SkipReason::from_io(&e))
 }
 
 fn first_crlf_line(bytes: &[u8]) -> Option<usize> {
@@ -617,36 +1071,20 @@ fn git_view(root: &Path) -> Option<GitView> {
     } else {
         std::fs::read_to_string(workdir.join(".gitattributes")).ok()
     };
+    let exclude_file = Some(repository.path().join("info").join("exclude")).filter(|f| f.is_file());
     Some(GitView {
         prefix,
         root_gitattributes,
         tracked,
         autocrlf,
+        workdir: Some(workdir),
+        exclude_file,
     })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn file_kinds() {
-        assert_eq!(lf_kind("Dockerfile"), Some(LfKind::Dockerfile));
-        assert_eq!(lf_kind("api.Dockerfile"), Some(LfKind::Dockerfile));
-        assert_eq!(lf_kind("Dockerfile.dev"), Some(LfKind::Dockerfile));
-        assert_eq!(lf_kind("Dockerfile.tera"), None);
-        assert_eq!(lf_kind("Dockerfile.dockerignore"), None);
-        assert_eq!(
-            lf_kind("docker-compose.override.yml"),
-            Some(LfKind::Compose)
-        );
-        assert_eq!(lf_kind("compose.yaml"), Some(LfKind::Compose));
-        assert_eq!(lf_kind("composer.yml"), None);
-        assert_eq!(lf_kind("docker-entrypoint"), Some(LfKind::Entrypoint));
-        assert_eq!(lf_kind("run.sh"), Some(LfKind::Script));
-        assert_eq!(lf_kind("go.sum"), Some(LfKind::GoModule));
-        assert_eq!(lf_kind("entrypoint.md"), None);
-    }
 
     #[test]
     fn joining_paths() {

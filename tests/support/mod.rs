@@ -203,3 +203,32 @@ pub fn commit_all(repository: &git2::Repository, message: &str) {
 }
 /// The bar a generated project is held to.
 pub mod bar;
+/// Copies a fixture; a folder `_git` becomes `.git` (a repository's own folder, which
+/// git cannot commit inside another repository).
+pub fn copy_dir(from: &Path, to: &Path) {
+    for entry in fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let name = entry.file_name();
+        let target = to.join(if name == "_git" { ".git".into() } else { name });
+        if entry.file_type().unwrap().is_dir() {
+            fs::create_dir_all(&target).unwrap();
+            copy_dir(&entry.path(), &target);
+        } else {
+            fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+/// The real binary, isolated from the developer's git configuration.
+pub fn doctor() -> assert_cmd::Command {
+    let mut command = scaffold();
+    let home = std::env::temp_dir().join("scaffold-tests-doctor-home");
+    fs::create_dir_all(&home).unwrap();
+    command
+        .arg("doctor")
+        .env("HOME", &home)
+        .env("XDG_CONFIG_HOME", home.join(".config"))
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env_remove("WSL_DISTRO_NAME");
+    command
+}

@@ -9,7 +9,7 @@ use crate::doctor::dockerignore::Dockerignore;
 use crate::doctor::finding::{Confidence, Finding, Location, Rule, Severity};
 use crate::doctor::fix::Fix;
 use crate::doctor::go_steps::go_steps;
-use crate::doctor::project::{join, DockerfileView, Project};
+use crate::doctor::project::{join, BuildContext, DockerfileView, Project};
 
 pub static CONTEXT_COPIED_BEFORE_DOWNLOAD: Rule = Rule {
     id: "SD401",
@@ -134,21 +134,64 @@ fn copies_whole_context(
     })
 }
 
+/// What a whole-context COPY sends by accident when no `.dockerignore` stops it: the
+/// things the written `.dockerignore` leaves out.
+const SENT_BY_ACCIDENT: &[&str] = &[
+    ".git",
+    ".env",
+    "bin",
+    "dist",
+    ".idea",
+    ".vscode",
+    "coverage.out",
+];
+
+/// Whether the context really holds `path` (`.git` as a folder or file).
+fn context_holds(project: &Project, context: &BuildContext, path: &str) -> bool {
+    if path == ".git" {
+        context.has_git
+    } else {
+        project.context_contains(context, path)
+    }
+}
+
+fn context_words(dir: &str) -> String {
+    if dir.is_empty() {
+        "the project folder".to_string()
+    } else {
+        format!("`{dir}`")
+    }
+}
+
 fn dockerignore_missing(project: &Project) -> Vec<Finding> {
     let mut seen = BTreeSet::new();
     let mut findings = Vec::new();
-    for view in project
-        .dockerfiles
+    for context in project
+        .build_contexts
         .iter()
-        .filter(|view| view.dockerignore.is_none())
+        .filter(|context| context.dockerignore.is_none())
     {
-        if !seen.insert(view.context.clone()) {
+        if seen.contains(&context.dir) {
             continue;
         }
-        let Some(path) = join(&view.context, ".dockerignore") else {
+        // BuildKit sends only what COPY/ADD name: without a whole-context one, a
+        // missing .dockerignore lets nothing in by accident.
+        let Some(copy) = context.whole_context_copy() else {
             continue;
         };
-        let sources = copied_sources(project, &view.context);
+        let present: Vec<&str> = SENT_BY_ACCIDENT
+            .iter()
+            .copied()
+            .filter(|thing| context_holds(project, context, thing))
+            .collect();
+        if present.is_empty() {
+            continue;
+        }
+        let Some(path) = join(&context.dir, ".dockerignore") else {
+            continue;
+        };
+        seen.insert(context.dir.clone());
+        let sources = copied_sources(project, &context.dir);
         let mut lines = vec![DOCKERIGNORE_HEADER.to_string()];
         lines.extend(
             DOCKERIGNORE_LINES
@@ -159,16 +202,21 @@ fn dockerignore_missing(project: &Project) -> Vec<Finding> {
                 })
                 .map(|line| line.to_string()),
         );
-        let context = if view.context.is_empty() {
-            "the project folder".to_string()
-        } else {
-            format!("`{}`", view.context)
-        };
+        let things = present
+            .iter()
+            .map(|thing| format!("`{thing}`"))
+            .collect::<Vec<_>>()
+            .join(", ");
         findings.push(
             Finding::new(
                 &DOCKERIGNORE_MISSING,
-                Location::file(&view.path),
-                format!("no .dockerignore in the build context ({context}): everything in it is sent to the builder"),
+                Location::file(&context.dockerfile),
+                format!(
+                    "no .dockerignore in the build context ({}): `{}` on line {} sends {things} to the builder",
+                    context_words(&context.dir),
+                    copy.instruction,
+                    copy.line
+                ),
             )
             .repair(Fix::Create {
                 path,
@@ -187,28 +235,44 @@ fn env_in_context(project: &Project) -> Vec<Finding> {
     not_excluded(project, &ENV_IN_CONTEXT, ".env")
 }
 
-/// One finding per .dockerignore that lets `path` into the context.
+/// One finding per .dockerignore that lets `path` into a context that holds it, where
+/// a COPY/ADD of a built stage sends it.
 fn not_excluded(project: &Project, rule: &'static Rule, path: &str) -> Vec<Finding> {
     let mut seen = BTreeSet::new();
     let mut findings = Vec::new();
-    for view in &project.dockerfiles {
-        let Some((ignore_path, rules)) = &view.dockerignore else {
+    for context in &project.build_contexts {
+        let Some((ignore_path, rules)) = &context.dockerignore else {
             continue;
         };
-        if rules.excludes(path) || !seen.insert(ignore_path.clone()) {
+        if rules.excludes(path)
+            || seen.contains(ignore_path)
+            || !context_holds(project, context, path)
+        {
             continue;
         }
-        let copied = copied_sources(project, &view.context)
+        let Some(sender) = context.sender_of(path) else {
+            continue;
+        };
+        seen.insert(ignore_path.clone());
+        let message = if sender.is_whole_context() {
+            format!(
+                "`{path}` is in the build context ({}) and not excluded: `{}` on line {} of {} sends it to the builder and into the image",
+                context_words(&context.dir),
+                sender.instruction,
+                sender.line,
+                context.dockerfile
+            )
+        } else {
+            format!(
+                "`{path}` is not excluded: `{}` on line {} of {} copies it into the image",
+                sender.instruction, sender.line, context.dockerfile
+            )
+        };
+        let copied = copied_sources(project, &context.dir)
             .into_iter()
             .find(|source| source == path || source.starts_with(&format!("{path}/")));
-        let mut finding = Finding::new(
-            rule,
-            Location::file(ignore_path),
-            format!(
-                "`{path}` is not excluded: `COPY . .` sends it to the builder and into the image"
-            ),
-        );
-        finding = match copied {
+        let finding = Finding::new(rule, Location::file(ignore_path), message);
+        findings.push(match copied {
             Some(source) => finding.hint(format!(
                 "A Dockerfile copies `{source}` on purpose: stop copying it (pass the values at run time), then add `{path}` to {ignore_path}."
             )),
@@ -216,8 +280,7 @@ fn not_excluded(project: &Project, rule: &'static Rule, path: &str) -> Vec<Findi
                 path: ignore_path.clone(),
                 lines: vec![path.to_string()],
             }),
-        };
-        findings.push(finding);
+        });
     }
     findings
 }
@@ -227,7 +290,10 @@ fn not_excluded(project: &Project, rule: &'static Rule, path: &str) -> Vec<Findi
 fn copied_sources(project: &Project, context: &str) -> Vec<String> {
     let mut sources = Vec::new();
     for (view, dockerfile) in project.parsed_dockerfiles() {
-        if view.context != context {
+        if !project
+            .contexts_of(&view.path)
+            .any(|built| built.dir == context)
+        {
             continue;
         }
         for stage in &dockerfile.stages {
