@@ -206,6 +206,13 @@ pub struct VerifyOptions {
     #[arg(short, long)]
     pub verbose: bool,
 
+    /// Run the container the way the generated Kubernetes Deployment runs it: read-only
+    /// root filesystem with a tmpfs /tmp, no capabilities, no-new-privileges, a numeric
+    /// non-root user, the Deployment's memory and CPU limits; then /readyz must answer
+    /// and SIGTERM must end the service within the grace period [default with --k8s].
+    #[arg(long, conflicts_with = "compose")]
+    pub hardened: bool,
+
     /// `scaffold verify --port`; `scaffold new` records its port instead.
     #[arg(skip)]
     pub port: Option<u16>,

@@ -265,6 +265,10 @@ pub enum Error {
 
     #[error("the baseline render {what}; nothing was written. {fix}")]
     BaselineMissing { what: String, fix: String },
+
+    /// `verify --hardened`: the image does not run the way its Deployment runs it.
+    #[error("verify --hardened: {check} failed: {problem}")]
+    HardenedFailed { check: String, problem: String },
 }
 
 impl Error {
@@ -296,6 +300,7 @@ impl Error {
             | Error::BuildFailed { .. }
             | Error::ContainerFailed { .. }
             | Error::NotHealthy { .. }
+            | Error::HardenedFailed { .. }
             | Error::ComposeFailed { .. } => ExitStatus::Failure,
             Error::FixNotWritten { .. }
             | Error::FixBrokeBuild { .. }

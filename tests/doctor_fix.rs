@@ -491,10 +491,15 @@ fn a_file_written_where_gitignore_hides_it_is_not_fixable_again() {
     for finding in json["findings"].as_array().unwrap() {
         assert_eq!(finding["fixable"], false, "{finding:#}");
     }
-    let missing = finding(&json, "SD402");
-    let advice = missing["fix"].as_str().unwrap();
+    // Doctor reads the written file from disk, as the builder does, so the finding is
+    // gone; the first run said how to commit a file .gitignore hides.
     assert!(
-        advice.contains("`.dockerignore` exists") && advice.contains("git add -f .dockerignore"),
-        "{advice}"
+        json["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|f| f["rule"] != "SD402" && f["id"] != "SD402"),
+        "{json:#}"
     );
+    assert!(first.contains("git add -f .dockerignore"), "{first}");
 }

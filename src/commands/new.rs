@@ -74,7 +74,10 @@ pub fn run(args: &NewArgs, reporter: &Reporter) -> Result<ExitStatus, Error> {
             .note("Not verified: the templates make no Dockerfile, so there is nothing to build");
         return Ok(ExitStatus::Success);
     }
-    super::verify::after_new(&destination, &args.verify_options, args.verify, reporter)
+    // A project with Kubernetes manifests is proven under their restrictions.
+    let mut options = args.verify_options.clone();
+    options.hardened |= answers.k8s && !options.compose;
+    super::verify::after_new(&destination, &options, args.verify, reporter)
 }
 
 /// verify builds the project's Dockerfile. Without one, `--verify` is refused before

@@ -10,6 +10,7 @@
 pub mod build;
 pub mod cleanup;
 pub mod compose;
+pub mod hardened;
 pub mod owner;
 pub mod preflight;
 pub mod probe;
@@ -143,6 +144,16 @@ fn verify(dir: &Path, options: &VerifyOptions, reporter: &Reporter) -> Result<Ve
     )?;
     let front_page = run::front_page(&answered.target);
     interrupt::check()?;
+    let hardened = match &answered.restrictions {
+        Some(restrictions) if !options.keep => Some(prove_hardened(
+            &ready,
+            &answered,
+            restrictions,
+            options,
+            reporter,
+        )?),
+        _ => None,
+    };
     let kept_running = if options.keep {
         cleanup.keep_running()
     } else {
@@ -173,6 +184,7 @@ fn verify(dir: &Path, options: &VerifyOptions, reporter: &Reporter) -> Result<Ve
         user: built.user,
         front_page: front_page.as_ref().ok().cloned(),
         front_page_error: front_page.err(),
+        hardened,
         kept_running,
         total_seconds: 0.0,
     };
@@ -184,6 +196,38 @@ fn verify(dir: &Path, options: &VerifyOptions, reporter: &Reporter) -> Result<Ve
     Ok(report)
 }
 
+/// Readiness and a clean SIGTERM under the Deployment's restrictions.
+fn prove_hardened(
+    ready: &Ready,
+    answered: &Answered,
+    restrictions: &hardened::Restrictions,
+    options: &VerifyOptions,
+    reporter: &Reporter,
+) -> Result<hardened::Hardened, Error> {
+    let ready_status = hardened::check_ready(
+        &answered.target,
+        "/readyz",
+        Duration::from_secs(options.timeout),
+    )?;
+    reporter.status(
+        "Stopping",
+        format!(
+            "SIGTERM, {} s grace period as in the Deployment",
+            restrictions.grace_seconds
+        ),
+    );
+    let stop_seconds = hardened::stop_within_grace(
+        &ready.engine,
+        &answered.container,
+        restrictions.grace_seconds,
+    )?;
+    Ok(hardened::Hardened {
+        restrictions: restrictions.clone(),
+        ready_status,
+        stop_seconds,
+    })
+}
+
 /// A service that answered its health (or readiness) path.
 struct Answered {
     container: String,
@@ -192,6 +236,8 @@ struct Answered {
     path: String,
     health: probe::Response,
     seconds: f64,
+    /// What `--hardened` ran it under.
+    restrictions: Option<hardened::Restrictions>,
 }
 
 /// Starts the built image (one container, or the compose project) and waits for it.
@@ -232,8 +278,19 @@ fn start(
             path,
             health: up.ready,
             seconds: up.seconds,
+            restrictions: None,
         });
     }
+    let restrictions = options
+        .hardened
+        .then(|| hardened::Restrictions::for_project(&project.dir));
+    if let Some(restrictions) = &restrictions {
+        reporter.status("Hardened", restrictions.describe());
+    }
+    let run_args = restrictions
+        .as_ref()
+        .map(hardened::Restrictions::run_args)
+        .unwrap_or_default();
     let healthy = run::start(
         ready,
         identity,
@@ -241,8 +298,13 @@ fn start(
         project.container_port,
         &path,
         timeout,
+        &run_args,
         cleanup,
-    )?;
+    )
+    .map_err(|error| match &restrictions {
+        Some(_) => hardened::explain_failure(error),
+        None => error,
+    })?;
     Ok(Answered {
         container: healthy.container,
         compose_project: None,
@@ -250,6 +312,7 @@ fn start(
         path,
         health: healthy.health,
         seconds: healthy.seconds,
+        restrictions,
     })
 }
 

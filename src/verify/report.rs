@@ -40,6 +40,9 @@ pub struct VerifyReport {
     pub front_page: Option<Response>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub front_page_error: Option<String>,
+    /// What `--hardened` proved, when asked.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hardened: Option<super::hardened::Hardened>,
     /// With `--keep`: the commands that stop what was left running.
     pub kept_running: Vec<String>,
     pub total_seconds: f64,
@@ -72,6 +75,22 @@ impl VerifyReport {
                 (None, None) => "GET / was not asked".to_string(),
             },
         ));
+        if let Some(hardened) = &self.hardened {
+            lines.push((
+                "Ready",
+                format!(
+                    "/readyz answered {} under the restrictions",
+                    hardened.ready_status
+                ),
+            ));
+            lines.push((
+                "Stopped",
+                format!(
+                    "on SIGTERM in {:.2} s, exit code 0 (grace period {} s)",
+                    hardened.stop_seconds, hardened.restrictions.grace_seconds
+                ),
+            ));
+        }
         lines.push((
             "User",
             if self.user.is_empty() {

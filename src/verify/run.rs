@@ -31,6 +31,7 @@ pub fn start(
     container_port: u16,
     path: &str,
     timeout: Duration,
+    restrictions: &[String],
     cleanup: &mut Cleanup,
 ) -> Result<Healthy, Error> {
     let name = identity.container_name();
@@ -41,6 +42,7 @@ pub fn start(
     for label in &labels {
         args.extend(["--label", label]);
     }
+    args.extend(restrictions.iter().map(String::as_str));
     args.extend(["--publish", &publish, tag]);
     let started = Instant::now();
     cleanup.container(&name);
