@@ -18,6 +18,7 @@ pub mod gosource;
 pub mod host;
 pub mod image;
 pub mod output;
+pub mod pattern_set;
 pub mod project;
 pub mod rules;
 pub mod shell;
