@@ -6,6 +6,8 @@
 use std::collections::{HashMap, HashSet};
 
 use yaml_rust2::parser::{Event, Parser};
+
+use crate::doctor::read_limit;
 use yaml_rust2::scanner::Marker;
 
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -249,12 +251,7 @@ pub const MAX_BYTES: usize = 2 * 1024 * 1024;
 /// Reads the first document event by event (yaml-rust2's own `load` recurses once per
 /// level, so a deep document would overflow the stack), refusing one past the bounds.
 fn load(text: &str) -> Result<Node, String> {
-    if text.len() > MAX_BYTES {
-        return Err(format!(
-            "not read: larger than {} MiB (a compose file is a few kilobytes)",
-            MAX_BYTES / (1024 * 1024)
-        ));
-    }
+    read_limit::fits(text, MAX_BYTES)?;
     let mut builder = Builder::default();
     let mut parser = Parser::new_from_str(text);
     loop {

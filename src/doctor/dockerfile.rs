@@ -14,6 +14,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::ops::Range;
 
+use crate::doctor::read_limit;
+
 /// Values of ARG and ENV variables known at one point of the file.
 pub type Vars = BTreeMap<String, String>;
 
@@ -139,15 +141,7 @@ pub const MAX_INSTRUCTIONS: usize = 5_000;
 pub const MAX_STAGES: usize = 200;
 
 pub fn parse(text: &str) -> Result<Dockerfile, ParseError> {
-    if text.len() > MAX_BYTES {
-        return Err(ParseError {
-            line: 1,
-            message: format!(
-                "not read: larger than {} MiB (a Dockerfile is a few kilobytes)",
-                MAX_BYTES / (1024 * 1024)
-            ),
-        });
-    }
+    read_limit::fits(text, MAX_BYTES).map_err(|message| ParseError { line: 1, message })?;
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let lines: Vec<&str> = text
         .split('\n')
@@ -1023,10 +1017,7 @@ mod tests {
         let error = parse(&format!("FROM scratch\n{}", "#".repeat(MAX_BYTES))).unwrap_err();
         assert_eq!(
             (error.line, error.message.as_str()),
-            (
-                1,
-                "not read: larger than 1 MiB (a Dockerfile is a few kilobytes)"
-            )
+            (1, "not read: larger than 1 MiB")
         );
         let runs = "RUN true\n".repeat(MAX_INSTRUCTIONS);
         let error = parse(&format!("FROM scratch\n{runs}")).unwrap_err();

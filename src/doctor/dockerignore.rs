@@ -7,6 +7,7 @@
 //! whatever the number of lines.
 
 use crate::doctor::pattern_set::{PatternSet, PatternSetBuilder};
+use crate::doctor::read_limit;
 
 /// Past this size a `.dockerignore` is not read: real ones are a few hundred bytes.
 pub const MAX_BYTES: usize = 1024 * 1024;
@@ -29,12 +30,7 @@ impl Dockerignore {
     }
 
     fn read(text: &str) -> Result<Self, String> {
-        if text.len() > MAX_BYTES {
-            return Err(format!(
-                "not read: larger than {} MiB",
-                MAX_BYTES / (1024 * 1024)
-            ));
-        }
+        read_limit::fits(text, MAX_BYTES)?;
         let mut exceptions = Vec::new();
         let mut patterns = PatternSetBuilder::default();
         for (exception, pattern) in text.lines().filter_map(pattern) {

@@ -9,6 +9,7 @@
 //! lookup per path, not 100,000 regexes.
 
 use crate::doctor::pattern_set::{PatternSet, PatternSetBuilder};
+use crate::doctor::read_limit;
 
 /// Past this size a `.gitattributes` is not read (git's own limit is 100 MB; a long
 /// LFS list is a few megabytes).
@@ -109,12 +110,7 @@ impl Gitattributes {
 
 impl AttributesFile {
     fn parse(text: &str, base: &str) -> Result<AttributesFile, String> {
-        if text.len() > MAX_BYTES {
-            return Err(format!(
-                "not read: larger than {} MiB",
-                MAX_BYTES / (1024 * 1024)
-            ));
-        }
+        read_limit::fits(text, MAX_BYTES)?;
         let mut lines = Vec::new();
         let mut names = PatternSetBuilder::default();
         let mut paths = PatternSetBuilder::default();

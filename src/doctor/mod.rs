@@ -20,6 +20,7 @@ pub mod image;
 pub mod output;
 pub mod pattern_set;
 pub mod project;
+pub mod read_limit;
 pub mod rules;
 pub mod shell;
 
