@@ -345,7 +345,7 @@ fn timed(what: &str, text: &str, read: impl FnOnce()) {
 }
 
 proptest! {
-    #![proptest_config(config(1000))]
+    #![proptest_config(config(600))]
 
     #[test]
     fn dockerfile_reader(text in dockerfile_text()) {
@@ -371,7 +371,7 @@ proptest! {
 }
 
 proptest! {
-    #![proptest_config(config(100))]
+    #![proptest_config(config(60))]
 
     /// All four files in one project, through every rule of doctor.
     #[test]
