@@ -3,9 +3,11 @@
 //! the volumes each mounts, in short (`./data:/data:ro`) or long syntax. Anchors,
 //! aliases and `<<` merge keys (common in compose files) are resolved.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
-use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
+use yaml_rust2::parser::{Event, Parser};
+
+use crate::doctor::read_limit;
 use yaml_rust2::scanner::Marker;
 
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -246,11 +248,37 @@ impl Node {
     }
 }
 
+/// Past this many nodes copied for anchors and aliases a compose file is refused: a
+/// real one copies a few hundred (an `x-common` block in each service), a "billion
+/// laughs" of nested aliases would copy 10^9 and take gigabytes. `docker compose`
+/// refuses those too ("excessive aliasing").
+pub const MAX_COPIED_NODES: usize = 100_000;
+
+/// Past this nesting a compose file is refused: real ones nest about ten deep, and a
+/// tree thousands deep overflows the stack when it is dropped.
+pub const MAX_DEPTH: usize = 128;
+
+/// Past this size a compose file is not read: real ones are a few kilobytes.
+pub const MAX_BYTES: usize = 2 * 1024 * 1024;
+
+/// Reads the first document event by event (yaml-rust2's own `load` recurses once per
+/// level, so a deep document would overflow the stack), refusing one past the bounds.
 fn load(text: &str) -> Result<Node, String> {
+    read_limit::fits(text, MAX_BYTES)?;
     let mut builder = Builder::default();
-    Parser::new_from_str(text)
-        .load(&mut builder, false)
-        .map_err(|error| error.to_string())?;
+    let mut parser = Parser::new_from_str(text);
+    loop {
+        let (event, mark) = parser
+            .next_token()
+            .map_err(|error| format!("not valid YAML: {error}"))?;
+        if matches!(event, Event::DocumentEnd | Event::StreamEnd) {
+            break;
+        }
+        builder.on_event(event, mark);
+        if let Some(refusal) = builder.refusal.take() {
+            return Err(refusal);
+        }
+    }
     Ok(builder.root.unwrap_or(Node {
         line: 1,
         value: Value::Mapping(Vec::new()),
@@ -260,14 +288,20 @@ fn load(text: &str) -> Result<Node, String> {
 /// Builds the node tree from parser events.
 #[derive(Default)]
 struct Builder {
-    stack: Vec<(Node, usize)>,
+    /// Open sequences and mappings: the node, its anchor, how many nodes it holds.
+    stack: Vec<(Node, usize, usize)>,
     /// For a mapping on the stack: a key waiting for its value.
     keys: Vec<Option<Node>>,
-    anchors: HashMap<usize, Node>,
+    /// Each anchored node and how many nodes it holds.
+    anchors: HashMap<usize, (Node, usize)>,
+    /// Nodes copied so far for anchors and aliases.
+    copied: usize,
+    /// Why the document is refused, once it is.
+    refusal: Option<String>,
     root: Option<Node>,
 }
 
-impl MarkedEventReceiver for Builder {
+impl Builder {
     fn on_event(&mut self, event: Event, mark: Marker) {
         let line = mark.line().max(1);
         match event {
@@ -276,43 +310,71 @@ impl MarkedEventReceiver for Builder {
                     line,
                     value: Value::Scalar(text),
                 };
-                self.finish(node, anchor);
+                self.finish(node, anchor, 1);
             }
             Event::SequenceStart(anchor, _) => self.open(line, Value::Sequence(Vec::new()), anchor),
             Event::MappingStart(anchor, _) => self.open(line, Value::Mapping(Vec::new()), anchor),
             Event::SequenceEnd | Event::MappingEnd => {
-                if let Some((node, anchor)) = self.stack.pop() {
+                if let Some((node, anchor, size)) = self.stack.pop() {
                     self.keys.pop();
-                    self.finish(node, anchor);
+                    self.finish(node, anchor, size);
                 }
             }
             Event::Alias(id) => {
-                let node = self.anchors.get(&id).cloned().unwrap_or(Node {
-                    line,
-                    value: Value::Scalar(String::new()),
-                });
-                self.finish(node, 0);
+                let (node, size) = self.anchors.get(&id).cloned().unwrap_or((
+                    Node {
+                        line,
+                        value: Value::Scalar(String::new()),
+                    },
+                    1,
+                ));
+                self.count_copies(size);
+                self.finish(node, 0, size);
             }
             _ => {}
         }
     }
-}
 
-impl Builder {
     fn open(&mut self, line: usize, value: Value, anchor: usize) {
-        self.stack.push((Node { line, value }, anchor));
+        if self.stack.len() >= MAX_DEPTH {
+            self.refusal = Some(format!(
+                "not read: nested more than {MAX_DEPTH} levels deep (line {line})"
+            ));
+            return;
+        }
+        self.stack.push((Node { line, value }, anchor, 1));
         self.keys.push(None);
     }
 
-    /// A complete node: remember its anchor and put it in its parent.
-    fn finish(&mut self, node: Node, anchor: usize) {
-        if anchor > 0 {
-            self.anchors.insert(anchor, node.clone());
+    /// Refuses the document once anchors and aliases have copied too many nodes; an
+    /// alias copies the whole anchored tree, so only a count keeps the cost bounded.
+    fn count_copies(&mut self, size: usize) {
+        self.copied = self.copied.saturating_add(size);
+        if self.copied > MAX_COPIED_NODES {
+            self.refusal = Some(format!(
+                "not read: its anchors and aliases expand past {MAX_COPIED_NODES} nodes \
+                 (nested aliases, a \"billion laughs\"; `docker compose` refuses it too)"
+            ));
         }
-        let Some((parent, _)) = self.stack.last_mut() else {
+    }
+
+    /// A complete node of `size` nodes: remember its anchor and put it in its parent.
+    fn finish(&mut self, node: Node, anchor: usize, size: usize) {
+        if self.refusal.is_some() {
+            return;
+        }
+        if anchor > 0 {
+            self.count_copies(size);
+            if self.refusal.is_some() {
+                return;
+            }
+            self.anchors.insert(anchor, (node.clone(), size));
+        }
+        let Some((parent, _, parent_size)) = self.stack.last_mut() else {
             self.root.get_or_insert(node);
             return;
         };
+        *parent_size = parent_size.saturating_add(size);
         match &mut parent.value {
             Value::Sequence(items) => items.push(node),
             Value::Mapping(entries) => {
@@ -337,10 +399,14 @@ fn merge(entries: &mut Vec<(Node, Node)>, merged: Node) {
             value: other,
         }],
     };
+    let mut present: HashSet<Option<String>> = entries
+        .iter()
+        .map(|(key, _)| key.scalar().map(str::to_string))
+        .collect();
     for source in sources {
         if let Value::Mapping(more) = source.value {
             for (key, value) in more {
-                if !entries.iter().any(|(k, _)| k.scalar() == key.scalar()) {
+                if present.insert(key.scalar().map(str::to_string)) {
                     entries.push((key, value));
                 }
             }
@@ -418,5 +484,45 @@ services:
     fn broken_yaml_is_an_error() {
         assert!(parse("services:\n  app: [\n").is_err());
         assert_eq!(parse("").unwrap(), Compose::default());
+    }
+
+    #[test]
+    fn an_alias_bomb_is_refused_before_it_is_expanded() {
+        let mut text = String::from("x-0: &a0 lol\n");
+        for level in 1..=9 {
+            let aliases = vec![format!("*a{}", level - 1); 9].join(", ");
+            text.push_str(&format!("x-{level}: &a{level} [{aliases}]\n"));
+        }
+        text.push_str("services:\n  app:\n    image: alpine\n");
+        let error = parse(&text).unwrap_err();
+        assert!(
+            error.contains("aliases expand past 100000 nodes"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn deep_nesting_is_refused_not_a_stack_overflow() {
+        let error = parse(&("- ".repeat(100_000) + "x\n")).unwrap_err();
+        assert!(error.contains("nested more than 128 levels"), "{error}");
+        let error = parse(&("[".repeat(200) + &"]".repeat(200))).unwrap_err();
+        assert!(error.contains("nested more than"), "{error}");
+    }
+
+    #[test]
+    fn a_merge_of_many_keys_is_one_pass() {
+        let keys: String = (0..20_000).map(|i| format!("  k{i}: v\n")).collect();
+        let text = format!(
+            "x-a: &a\n{keys}services:\n  app:\n    <<: *a\n{}",
+            keys.replace("  k", "    k")
+        );
+        let compose = parse(&text).unwrap();
+        assert_eq!(compose.services.len(), 1);
+    }
+
+    #[test]
+    fn only_the_first_document_is_read() {
+        let compose = parse("services:\n  a:\n    image: x\n---\nservices: [\n").unwrap();
+        assert_eq!(compose.services[0].name, "a");
     }
 }

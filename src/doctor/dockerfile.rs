@@ -14,6 +14,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::ops::Range;
 
+use crate::doctor::read_limit;
+
 /// Values of ARG and ENV variables known at one point of the file.
 pub type Vars = BTreeMap<String, String>;
 
@@ -129,7 +131,17 @@ const FLAGGED: &[&str] = &["ADD", "COPY", "FROM", "HEALTHCHECK", "RUN"];
 /// Instructions that may carry heredocs.
 const HEREDOC: &[&str] = &["ADD", "COPY", "RUN"];
 
+/// Past this size a Dockerfile is not read: real ones are a few kilobytes.
+pub const MAX_BYTES: usize = 1024 * 1024;
+
+/// Past this many instructions or stages a Dockerfile is not read: real ones have a
+/// few dozen instructions in a handful of stages, and what the rules ask (the ARG and
+/// ENV values at each RUN, through every parent stage) grows with their product.
+pub const MAX_INSTRUCTIONS: usize = 5_000;
+pub const MAX_STAGES: usize = 200;
+
 pub fn parse(text: &str) -> Result<Dockerfile, ParseError> {
+    read_limit::fits(text, MAX_BYTES).map_err(|message| ParseError { line: 1, message })?;
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let lines: Vec<&str> = text
         .split('\n')
@@ -159,6 +171,12 @@ pub fn parse(text: &str) -> Result<Dockerfile, ParseError> {
         }
         instruction.end_line = next.min(lines.len()).max(first_line);
         instructions.push(instruction);
+        if instructions.len() > MAX_INSTRUCTIONS {
+            return Err(ParseError {
+                line: first_line,
+                message: format!("not read: more than {MAX_INSTRUCTIONS} instructions"),
+            });
+        }
     }
     let stages = stages(&instructions)?;
     Ok(Dockerfile {
@@ -381,6 +399,12 @@ fn stages(instructions: &[Instruction]) -> Result<Vec<Stage>, ParseError> {
     let mut stages: Vec<Stage> = Vec::new();
     for (index, instruction) in instructions.iter().enumerate() {
         if instruction.keyword == "FROM" {
+            if stages.len() == MAX_STAGES {
+                return Err(ParseError {
+                    line: instruction.line,
+                    message: format!("not read: more than {MAX_STAGES} stages (FROM lines)"),
+                });
+            }
             if let Some(last) = stages.last_mut() {
                 last.body.end = index;
             }
@@ -473,11 +497,20 @@ fn is_shell(program: &str) -> bool {
 
 /// Whitespace-separated words with one level of `"…"` or `'…'` quoting removed.
 pub fn split_words(text: &str) -> Vec<String> {
+    words_with_ends(text)
+        .into_iter()
+        .map(|(word, _)| word)
+        .collect()
+}
+
+/// The words of `split_words`, each with the byte offset just past it in `text`: an
+/// unquoted word is shorter than what it was written as, so its length is no offset.
+fn words_with_ends(text: &str) -> Vec<(String, usize)> {
     let mut words = Vec::new();
     let mut word = String::new();
     let mut in_word = false;
     let mut quote: Option<char> = None;
-    for c in text.chars() {
+    for (offset, c) in text.char_indices() {
         match quote {
             Some(q) if c == q => quote = None,
             Some(_) => word.push(c),
@@ -487,7 +520,7 @@ pub fn split_words(text: &str) -> Vec<String> {
             }
             None if c.is_whitespace() => {
                 if in_word {
-                    words.push(std::mem::take(&mut word));
+                    words.push((std::mem::take(&mut word), offset));
                     in_word = false;
                 }
             }
@@ -498,7 +531,7 @@ pub fn split_words(text: &str) -> Vec<String> {
         }
     }
     if in_word {
-        words.push(word);
+        words.push((word, text.len()));
     }
     words
 }
@@ -692,15 +725,15 @@ pub fn env_pairs(instruction: &Instruction) -> Vec<(String, String)> {
     let Arguments::Shell(text) = &instruction.args else {
         return Vec::new();
     };
-    let words = split_words(text);
+    let words = words_with_ends(text);
     match words.first() {
-        Some(first) if !first.contains('=') => {
-            let value = text.trim_start()[first.len()..].trim().to_string();
-            vec![(first.clone(), unquote(&value).to_string())]
+        Some((first, end)) if !first.contains('=') => {
+            let value = text[*end..].trim();
+            vec![(first.clone(), unquote(value).to_string())]
         }
         _ => words
             .into_iter()
-            .filter_map(|word| {
+            .filter_map(|(word, _)| {
                 word.split_once('=')
                     .map(|(name, value)| (name.to_string(), value.to_string()))
             })
@@ -962,5 +995,42 @@ mod tests {
             split_words(r#"a "b c" 'd'"#),
             vec!["a".to_string(), "b c".into(), "d".into()]
         );
+    }
+
+    /// The unquoted name is shorter than the quoted one: its length is no offset into
+    /// the text (slicing by it panicked inside the `€`).
+    #[test]
+    fn legacy_env_with_a_quoted_name_and_multibyte_text() {
+        let file = parsed("FROM scratch\nENV \"A\"€ value\nENV \"B\" two words\n");
+        assert_eq!(
+            env_pairs(&file.instructions[1]),
+            vec![("A€".to_string(), "value".to_string())]
+        );
+        assert_eq!(
+            env_pairs(&file.instructions[2]),
+            vec![("B".to_string(), "two words".to_string())]
+        );
+    }
+
+    #[test]
+    fn files_past_the_bounds_are_not_read() {
+        let error = parse(&format!("FROM scratch\n{}", "#".repeat(MAX_BYTES))).unwrap_err();
+        assert_eq!(
+            (error.line, error.message.as_str()),
+            (1, "not read: larger than 1 MiB")
+        );
+        let runs = "RUN true\n".repeat(MAX_INSTRUCTIONS);
+        let error = parse(&format!("FROM scratch\n{runs}")).unwrap_err();
+        assert_eq!(error.line, MAX_INSTRUCTIONS + 1);
+        assert!(
+            error.message.contains("more than 5000 instructions"),
+            "{error}"
+        );
+        let stages: String = (0..=MAX_STAGES)
+            .map(|i| format!("FROM scratch AS s{i}\n"))
+            .collect();
+        let error = parse(&stages).unwrap_err();
+        assert_eq!(error.line, MAX_STAGES + 1);
+        assert!(error.message.contains("more than 200 stages"), "{error}");
     }
 }

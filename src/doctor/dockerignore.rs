@@ -2,65 +2,84 @@
 //! line, `#` comments, `!` re-includes, the last matching line wins, a pattern that
 //! matches a folder excludes everything in it, `*` stays within one folder and `**`
 //! spans any number.
+//!
+//! The patterns are matched all at once (`pattern_set`), so each path costs the same
+//! whatever the number of lines.
 
-use globset::{GlobBuilder, GlobMatcher};
+use crate::doctor::pattern_set::{PatternSet, PatternSetBuilder};
+use crate::doctor::read_limit;
+
+/// Past this size a `.dockerignore` is not read: real ones are a few hundred bytes.
+pub const MAX_BYTES: usize = 1024 * 1024;
 
 #[derive(Debug, Clone, Default)]
 pub struct Dockerignore {
-    patterns: Vec<Pattern>,
-}
-
-#[derive(Debug, Clone)]
-struct Pattern {
-    exclusion: bool,
-    matcher: GlobMatcher,
+    /// For each line kept, in file order: whether it is a `!` exception.
+    exceptions: Vec<bool>,
+    patterns: PatternSet,
+    /// Why the file was not read, when it was not.
+    not_read: Option<String>,
 }
 
 impl Dockerignore {
     pub fn parse(text: &str) -> Self {
-        let patterns = text.lines().filter_map(pattern).collect();
-        Dockerignore { patterns }
+        Dockerignore::read(text).unwrap_or_else(|reason| Dockerignore {
+            not_read: Some(reason),
+            ..Dockerignore::default()
+        })
+    }
+
+    fn read(text: &str) -> Result<Self, String> {
+        read_limit::fits(text, MAX_BYTES)?;
+        let mut exceptions = Vec::new();
+        let mut patterns = PatternSetBuilder::default();
+        for (exception, pattern) in text.lines().filter_map(pattern) {
+            if patterns.add(&pattern, exceptions.len())? {
+                exceptions.push(exception);
+            }
+        }
+        Ok(Dockerignore {
+            exceptions,
+            patterns: patterns.build()?,
+            not_read: None,
+        })
+    }
+
+    /// Why the file was not read (too large), when it was not.
+    pub fn not_read(&self) -> Option<&str> {
+        self.not_read.as_deref()
     }
 
     /// Whether the builder leaves `path` (relative to the context, `/`-separated)
-    /// out of the build context.
+    /// out of the build context: the last line matching it or a folder above it
+    /// decides. A file that was not read answers yes: doctor cannot tell, and says so
+    /// rather than claim something is sent.
     pub fn excludes(&self, path: &str) -> bool {
-        let path = path.trim_start_matches("./").trim_end_matches('/');
-        let mut excluded = false;
-        for pattern in &self.patterns {
-            if pattern.exclusion != excluded {
-                continue; // cannot change the outcome
-            }
-            if matches_or_parent(&pattern.matcher, path) {
-                excluded = !pattern.exclusion;
-            }
+        if self.not_read.is_some() {
+            return true;
         }
-        excluded
+        let path = path.trim_start_matches("./").trim_end_matches('/');
+        let parents = path.match_indices('/').map(|(slash, _)| &path[..slash]);
+        let last = std::iter::once(path)
+            .chain(parents)
+            .flat_map(|candidate| self.patterns.matching_lines(candidate))
+            .max();
+        last.is_some_and(|line| !self.exceptions[line])
     }
 }
 
-fn pattern(line: &str) -> Option<Pattern> {
+/// A pattern line: whether it is a `!` exception, and its pattern, cleaned.
+fn pattern(line: &str) -> Option<(bool, String)> {
     let line = line.trim();
     if line.is_empty() || line.starts_with('#') {
         return None;
     }
-    let (exclusion, line) = match line.strip_prefix('!') {
+    let (exception, line) = match line.strip_prefix('!') {
         Some(rest) => (true, rest.trim()),
         None => (false, line),
     };
     let cleaned = clean(line);
-    if cleaned.is_empty() {
-        return None;
-    }
-    let glob = GlobBuilder::new(&cleaned)
-        .literal_separator(true)
-        .backslash_escape(true)
-        .build()
-        .ok()?;
-    Some(Pattern {
-        exclusion,
-        matcher: glob.compile_matcher(),
-    })
+    (!cleaned.is_empty()).then_some((exception, cleaned))
 }
 
 /// Go's `filepath.Clean` for patterns, without the leading `/`.
@@ -76,14 +95,6 @@ fn clean(pattern: &str) -> String {
         }
     }
     parts.join("/")
-}
-
-fn matches_or_parent(matcher: &GlobMatcher, path: &str) -> bool {
-    if matcher.is_match(path) {
-        return true;
-    }
-    path.match_indices('/')
-        .any(|(slash, _)| matcher.is_match(&path[..slash]))
 }
 
 #[cfg(test)]
@@ -117,5 +128,35 @@ mod tests {
         assert!(!ignore.excludes("docs/README.md"));
         assert!(ignore.excludes("a/b/c.log"));
         assert!(ignore.excludes("c.log"));
+    }
+
+    #[test]
+    fn many_plain_lines_are_cheap_and_still_ordered() {
+        let mut text: String = (0..50_000).map(|i| format!("data/file{i}\n")).collect();
+        text.push_str("!data/file7\n.git\n");
+        let ignore = Dockerignore::parse(&text);
+        assert!(ignore.not_read().is_none());
+        assert!(ignore.excludes("data/file8"));
+        assert!(ignore.excludes("data/file8/inside"));
+        assert!(!ignore.excludes("data/file7"));
+        assert!(ignore.excludes(".git/HEAD"));
+    }
+
+    #[test]
+    fn too_many_wildcards_or_bytes_are_not_read_and_claim_nothing() {
+        let globs: String = (0..=crate::doctor::pattern_set::MAX_GLOBS)
+            .map(|i| format!("dir{i}/*.txt\n"))
+            .collect();
+        let ignore = Dockerignore::parse(&(globs + "!.git\n"));
+        assert_eq!(
+            ignore.not_read(),
+            Some("not read: more than 2000 patterns with wildcards")
+        );
+        assert!(
+            ignore.excludes(".git"),
+            "cannot tell, so no claim it is sent"
+        );
+        let ignore = Dockerignore::parse(&"#".repeat(MAX_BYTES + 1));
+        assert_eq!(ignore.not_read(), Some("not read: larger than 1 MiB"));
     }
 }

@@ -73,22 +73,40 @@ impl GoCommand {
     }
 }
 
-/// Every simple command of a script, in order.
+/// A script's exports and commands past these are not followed: real scripts have a
+/// few, and every command kept carries a copy of the exports, so a hostile one
+/// (`export A1=1; go build; export A2=1; go build; …`) would cost their product.
+pub const MAX_EXPORTS: usize = 1_000;
+pub const MAX_COMMANDS: usize = 1_000;
+
+/// Every simple command of a script, in order (the first `MAX_COMMANDS`).
 pub fn commands(script: &str) -> Vec<Command> {
+    commands_where(script, |_| true)
+}
+
+/// Every `go` command of a script (the first `MAX_COMMANDS`).
+pub fn go_commands(script: &str) -> Vec<GoCommand> {
+    commands_where(script, is_go)
+        .into_iter()
+        .filter_map(go_command)
+        .collect()
+}
+
+/// The commands whose program passes `keep`: only those get a copy of the exports.
+fn commands_where(script: &str, keep: fn(&str) -> bool) -> Vec<Command> {
     let mut exported: Vec<(String, String)> = Vec::new();
     let mut out = Vec::new();
     for words in split_commands(script) {
-        collect(words, &mut exported, &mut out);
+        if out.len() >= MAX_COMMANDS {
+            break;
+        }
+        collect(words, &mut exported, &mut out, keep);
     }
     out
 }
 
-/// Every `go` command of a script.
-pub fn go_commands(script: &str) -> Vec<GoCommand> {
-    commands(script)
-        .into_iter()
-        .filter_map(go_command)
-        .collect()
+fn is_go(program: &str) -> bool {
+    program == "go" || program.ends_with("/go")
 }
 
 /// `go` words run without a shell (exec form).
@@ -100,8 +118,7 @@ pub fn go_command_of_words(words: &[String]) -> Option<GoCommand> {
 }
 
 fn go_command(command: Command) -> Option<GoCommand> {
-    let program = command.words.first()?;
-    if program != "go" && !program.ends_with("/go") {
+    if !is_go(command.words.first()?) {
         return None;
     }
     let mut rest = command.words[1..].iter();
@@ -129,36 +146,41 @@ const PREFIXES: &[&str] = &[
     "!", "{", "(", "do", "elif", "else", "exec", "if", "nohup", "then", "time", "until", "while",
 ];
 
-fn collect(mut words: Vec<String>, exported: &mut Vec<(String, String)>, out: &mut Vec<Command>) {
-    let mut env = exported.clone();
+fn collect(
+    words: Vec<String>,
+    exported: &mut Vec<(String, String)>,
+    out: &mut Vec<Command>,
+    keep: fn(&str) -> bool,
+) {
+    let mut inline = Vec::new();
+    let mut start = 0;
     loop {
         while words
-            .first()
+            .get(start)
             .is_some_and(|w| PREFIXES.contains(&w.as_str()))
         {
-            words.remove(0);
+            start += 1;
         }
-        while let Some((name, value)) = words.first().and_then(|w| assignment(w)) {
-            env.push((name, value));
-            words.remove(0);
+        while let Some((name, value)) = words.get(start).and_then(|w| assignment(w)) {
+            inline.push((name, value));
+            start += 1;
         }
-        if words.first().map(String::as_str) == Some("env") {
-            words.remove(0);
-            while words.first().is_some_and(|w| w.starts_with('-')) {
-                words.remove(0);
+        if words.get(start).map(String::as_str) == Some("env") {
+            start += 1;
+            while words.get(start).is_some_and(|w| w.starts_with('-')) {
+                start += 1;
             }
             continue;
         }
         break;
     }
+    let words = &words[start..];
     let Some(program) = words.first() else {
         return; // bare `A=b`: a shell variable, not in any command's environment
     };
     if program == "export" {
-        for word in &words[1..] {
-            if let Some(pair) = assignment(word) {
-                exported.push(pair);
-            }
+        for pair in words[1..].iter().filter_map(|word| assignment(word)) {
+            export(exported, pair);
         }
         return;
     }
@@ -166,15 +188,37 @@ fn collect(mut words: Vec<String>, exported: &mut Vec<(String, String)>, out: &m
     if matches!(name, "sh" | "bash" | "ash" | "dash") {
         if let Some(position) = words.iter().position(|w| w == "-c" || w == "-ec") {
             if let Some(script) = words.get(position + 1) {
-                let mut inner_exported = env.clone();
+                let mut inner_exported = exported.clone();
+                inner_exported.extend(inline);
                 for inner in split_commands(script) {
-                    collect(inner, &mut inner_exported, out);
+                    if out.len() >= MAX_COMMANDS {
+                        break;
+                    }
+                    collect(inner, &mut inner_exported, out, keep);
                 }
                 return;
             }
         }
     }
-    out.push(Command { env, words });
+    if !keep(program) {
+        return;
+    }
+    let mut env = exported.clone();
+    env.extend(inline);
+    out.push(Command {
+        env,
+        words: words.to_vec(),
+    });
+}
+
+/// `export NAME=value`: a new value replaces the old one; past `MAX_EXPORTS` names the
+/// rest are not followed.
+fn export(exported: &mut Vec<(String, String)>, (name, value): (String, String)) {
+    match exported.iter().position(|(known, _)| *known == name) {
+        Some(index) => exported[index].1 = value,
+        None if exported.len() < MAX_EXPORTS => exported.push((name, value)),
+        None => {}
+    }
 }
 
 fn assignment(word: &str) -> Option<(String, String)> {
@@ -350,5 +394,26 @@ mod tests {
         assert_eq!(commands[0].subcommand, "build");
         assert_eq!(commands[0].args, vec!["-o", "/app", "."]);
         assert!(commands[0].builds() && commands[0].fetches_modules());
+    }
+
+    /// Each of these took minutes (a `remove(0)` per prefix word, a copy of every
+    /// export per command).
+    #[test]
+    fn hostile_scripts_stay_linear() {
+        let prefixed = "! ".repeat(200_000) + "CGO_ENABLED=0 go build";
+        assert_eq!(go(&prefixed), vec![("build".into(), Some("0".into()))]);
+        let exports: String = (0..20_000)
+            .map(|i| format!("export A{i}=1; go build; "))
+            .collect();
+        let commands = go_commands(&exports);
+        assert_eq!(commands.len(), MAX_COMMANDS);
+        assert!(commands
+            .iter()
+            .all(|go| go.command.env.len() <= MAX_EXPORTS));
+        let commands = go_commands("export A=1; export A=2; go build");
+        assert_eq!(
+            commands[0].command.env,
+            vec![("A".to_string(), "2".to_string())]
+        );
     }
 }

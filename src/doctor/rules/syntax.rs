@@ -54,7 +54,7 @@ fn compose_syntax(project: &Project) -> Vec<Finding> {
             Some(Finding::new(
                 &COMPOSE_SYNTAX,
                 Location::file(&view.path),
-                format!("not valid YAML: {error}"),
+                error.clone(),
             ))
         })
         .collect()
