@@ -13,6 +13,7 @@ mod team_defaults;
 pub use go_version::{GoVersion, DEFAULT_GO_VERSION};
 pub use goproxy::{GoProxy, DEFAULT_GOPROXY};
 pub use module_path::ModulePath;
+pub(crate) use name::is_windows_reserved;
 pub use name::ProjectName;
 pub use port::{Port, DEFAULT_PORT};
 pub use runtime::Runtime;

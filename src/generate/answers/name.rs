@@ -81,8 +81,8 @@ fn suggestion(name: &str) -> String {
 }
 
 /// A Windows device name, in any case and with any extension (`NUL.txt`). Go refuses
-/// them in module paths too, so `module_path` asks here.
-pub(super) fn is_windows_reserved(name: &str) -> bool {
+/// them in module paths too, so `module_path` asks here, and so do template paths.
+pub(crate) fn is_windows_reserved(name: &str) -> bool {
     let stem = name.split('.').next().unwrap_or(name).to_ascii_lowercase();
     WINDOWS_RESERVED.contains(&stem.as_str())
 }

@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use include_dir::{include_dir, Dir};
 
 use crate::error::Error;
+use crate::generate::answers::is_windows_reserved;
 use crate::generate::templates::manifest::{Manifest, MANIFEST_FILE};
 
 static BUILTIN: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/templates");
@@ -192,7 +193,7 @@ fn inside_root(root: &Path, path: &Path, relative: &str) -> Result<PathBuf, Erro
 }
 
 /// A template path must be a plain relative path: no `..`, no root, no drive letter,
-/// no backslash (a separator on Windows only).
+/// no backslash (a separator on Windows only), no Windows device name as a part.
 pub fn check_template_path(path: &str) -> Result<(), Error> {
     let refuse = |reason: &str| {
         Err(Error::UnsafeTemplatePath {
@@ -214,6 +215,11 @@ pub fn check_template_path(path: &str) -> Result<(), Error> {
         .any(|part| part.is_empty() || part == "." || part == "..")
     {
         return refuse("has an empty, `.` or `..` part, which could write outside the project");
+    }
+    if let Some(part) = path.split('/').find(|part| is_windows_reserved(part)) {
+        return refuse(&format!(
+            "has a part `{part}` named like a Windows device (con, nul, aux, com1…): Windows cannot create it"
+        ));
     }
     Ok(())
 }
@@ -355,7 +361,18 @@ mod tests {
 
     #[test]
     fn unsafe_paths_are_refused() {
-        for bad in ["../x", "/etc/passwd", "C:/x", "a\\b", "a//b", "./x"] {
+        for bad in [
+            "../x",
+            "/etc/passwd",
+            "C:/x",
+            "a\\b",
+            "a//b",
+            "./x",
+            "nul.txt",
+            "con/main.go",
+            "docs/AUX.md.tera",
+            "com1",
+        ] {
             let error = TemplateSet::builtin()
                 .unwrap()
                 .layered(team(&[(bad, "")]), "team")
