@@ -12,6 +12,8 @@
 
 mod support;
 
+use support::git;
+
 use std::collections::BTreeMap;
 use std::ffi::OsStr;
 use std::fs;
@@ -387,24 +389,6 @@ fn team_templates_from_a_windows_folder_and_a_file_url() {
     Run::of(run).expect(0, "--templates file:///C:/…");
     let owners = temp.path().join("from-git/demo/OWNERS");
     assert_eq!(fs::read_to_string(owners).unwrap(), "demo: payments\n");
-}
-
-/// Linux git, with an identity and no developer configuration.
-fn git(dir: &Path, args: &[&str]) -> String {
-    let output = Command::new("git")
-        .args(["-c", "user.name=T", "-c", "user.email=t@example.com"])
-        .args(args)
-        .current_dir(dir)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("HOME", dir)
-        .output()
-        .expect("git runs");
-    assert!(
-        output.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
 // ---------------------------------------------------------------------------------
