@@ -26,10 +26,19 @@ Examples:
   scaffold new --answers answers.toml --yes      answers from a file (automation)
   scaffold completions bash > /etc/bash_completion.d/scaffold";
 
+/// `--version`: the release and the target triple of this build (from build.rs), so a
+/// bug report says which of the released binaries it is about.
+const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (",
+    env!("SCAFFOLD_TARGET"),
+    ")"
+);
+
 /// Create a Go service that builds and runs in Docker the first time, on Windows,
 /// macOS and Linux.
 #[derive(Debug, Parser)]
-#[command(name = "scaffold", version, about, after_help = EXAMPLES)]
+#[command(name = "scaffold", version = VERSION, about, after_help = EXAMPLES)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,

@@ -851,10 +851,12 @@ fn completions_print_a_script_for_each_shell() {
 }
 
 #[test]
-fn version_prints_the_release() {
+fn version_prints_the_release_and_the_target_triple() {
     let assert = scaffold().arg("--version").assert().success();
+    let target = env!("SCAFFOLD_TARGET");
+    assert!(target.starts_with(std::env::consts::ARCH), "{target}");
     assert_eq!(
         stdout_of(&assert),
-        format!("scaffold {}\n", env!("CARGO_PKG_VERSION"))
+        format!("scaffold {} ({target})\n", env!("CARGO_PKG_VERSION"))
     );
 }

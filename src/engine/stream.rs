@@ -108,6 +108,8 @@ fn forward_lines(
     })
 }
 
+// Unix only: the test runs `sh` to write to both pipes, and Windows has no `sh`; the
+// reading code is the same on both.
 #[cfg(all(test, unix))]
 mod tests {
     use super::*;

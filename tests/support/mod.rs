@@ -232,3 +232,22 @@ pub fn doctor() -> assert_cmd::Command {
         .env_remove("WSL_DISTRO_NAME");
     command
 }
+
+/// Runs the real `git ARGS…` in `dir` with a throwaway identity and none of the
+/// developer's configuration; its stdout. Panics, with git's stderr, when it fails.
+pub fn git(dir: &Path, args: &[&str]) -> String {
+    let output = Command::new("git")
+        .args(["-c", "user.name=T", "-c", "user.email=t@example.com"])
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("HOME", dir)
+        .output()
+        .expect("git runs");
+    assert!(
+        output.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}

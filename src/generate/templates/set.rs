@@ -267,7 +267,18 @@ mod tests {
 
     #[test]
     fn unsafe_paths_are_refused() {
-        for bad in ["../x", "/etc/passwd", "C:/x", "a\\b", "a//b", "./x"] {
+        for bad in [
+            "../x",
+            "/etc/passwd",
+            "C:/x",
+            "a\\b",
+            "a//b",
+            "./x",
+            "nul.txt",
+            "con/main.go",
+            "docs/AUX.md.tera",
+            "com1",
+        ] {
             let error = TemplateSet::builtin()
                 .unwrap()
                 .layered(team(&[(bad, "")]), "team")
