@@ -291,20 +291,18 @@ fn start(
         .as_ref()
         .map(hardened::Restrictions::run_args)
         .unwrap_or_default();
-    let healthy = run::start(
-        ready,
-        identity,
-        &built.tag,
-        project.container_port,
-        &path,
+    let launch = run::Launch {
+        tag: &built.tag,
+        container_port: project.container_port,
+        path: &path,
         timeout,
-        &run_args,
-        cleanup,
-    )
-    .map_err(|error| match &restrictions {
-        Some(_) => hardened::explain_failure(error),
-        None => error,
-    })?;
+        restrictions: &run_args,
+    };
+    let healthy =
+        run::start(ready, identity, &launch, cleanup).map_err(|error| match &restrictions {
+            Some(_) => hardened::explain_failure(error),
+            None => error,
+        })?;
     Ok(Answered {
         container: healthy.container,
         compose_project: None,

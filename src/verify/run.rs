@@ -23,17 +23,30 @@ pub struct Healthy {
     pub seconds: f64,
 }
 
+/// What to run, and what must answer.
+pub struct Launch<'a> {
+    pub tag: &'a str,
+    pub container_port: u16,
+    pub path: &'a str,
+    pub timeout: Duration,
+    /// More `run` arguments: `--hardened`'s restrictions.
+    pub restrictions: &'a [String],
+}
+
 /// Starts the image and waits for `path` to answer 200 within `timeout`.
 pub fn start(
     ready: &Ready,
     identity: &RunIdentity,
-    tag: &str,
-    container_port: u16,
-    path: &str,
-    timeout: Duration,
-    restrictions: &[String],
+    launch: &Launch<'_>,
     cleanup: &mut Cleanup,
 ) -> Result<Healthy, Error> {
+    let Launch {
+        tag,
+        container_port,
+        path,
+        timeout,
+        restrictions,
+    } = *launch;
     let name = identity.container_name();
     let engine = &ready.engine;
     let publish = ready.endpoint.publish_spec(container_port);
