@@ -357,8 +357,13 @@ mod tests {
         repository
             .commit(Some("HEAD"), &signature, &signature, "t", &tree, &[])
             .unwrap();
+        // A file URL on both systems: file:///tmp/x, file:///C:/Users/x.
+        let path = origin.path().display().to_string().replace('\\', "/");
         let source = GitSource {
-            url: format!("file://{}", origin.path().display()),
+            url: format!(
+                "file://{}{path}",
+                if path.starts_with('/') { "" } else { "/" }
+            ),
             reference: None,
             subfolder: None,
         };
