@@ -13,21 +13,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-use support::{new_project, require, require_docker, scaffold, verify_leftovers};
-
-/// A project name unique to this test run, so two runs at once (a developer's and
-/// CI's) never see each other's containers.
-fn unique(name: &str) -> String {
-    format!("{name}-{}", std::process::id())
-}
-
-/// A new project `name` in a temporary folder (kept alive by the returned guard).
-fn project(name: &str, extra: &[&str]) -> (tempfile::TempDir, PathBuf) {
-    let parent = tempfile::tempdir().unwrap();
-    let dir = parent.path().join(name);
-    new_project(&dir, name, extra);
-    (parent, dir)
-}
+use support::{project_in_temp, require, require_docker, scaffold, unique, verify_leftovers};
 
 fn json(stdout: &[u8]) -> Value {
     serde_json::from_slice(stdout)
@@ -80,7 +66,7 @@ fn verify_runtime(runtime: &str) {
         return;
     }
     let name = unique(&format!("vf-{runtime}"));
-    let (_tmp, dir) = project(&name, &["--runtime", runtime]);
+    let (_tmp, dir) = project_in_temp(&name, &["--runtime", runtime]);
     let out = scaffold()
         .arg("verify")
         .arg(&dir)
@@ -147,7 +133,7 @@ fn compose_reaches_readyz_through_redis() {
         return;
     }
     let name = &unique("vf-compose");
-    let (_tmp, dir) = project(name, &["--redis"]);
+    let (_tmp, dir) = project_in_temp(name, &["--redis"]);
     let out = scaffold()
         .arg("verify")
         .arg(&dir)
@@ -176,7 +162,7 @@ fn a_compile_error_fails_the_build_and_shows_it() {
         return;
     }
     let name = &unique("vf-broken");
-    let (_tmp, dir) = project(name, &[]);
+    let (_tmp, dir) = project_in_temp(name, &[]);
     let main = main_go(&dir, name);
     let mut code = std::fs::read_to_string(&main).unwrap();
     code.push_str("\nfunc broken( {\n");
@@ -210,7 +196,7 @@ fn times_out_with(prefix: &str, main: &str) -> Option<String> {
         return None;
     }
     let name = &unique(prefix);
-    let (_tmp, dir) = project(name, &[]);
+    let (_tmp, dir) = project_in_temp(name, &[]);
     std::fs::write(main_go(&dir, name), main).unwrap();
     let out = scaffold()
         .arg("verify")
@@ -248,7 +234,7 @@ fn ctrl_c_removes_what_verify_started() {
         return;
     }
     let name = &unique("vf-ctrlc");
-    let (_tmp, dir) = project(name, &[]);
+    let (_tmp, dir) = project_in_temp(name, &[]);
     std::fs::write(main_go(&dir, name), SILENT_MAIN).unwrap();
     let binary = assert_cmd::cargo::cargo_bin("scaffold");
     let mut child = Command::new(binary)
@@ -332,7 +318,7 @@ fn an_unreachable_daemon_fails_before_building() {
     ) {
         return;
     }
-    let (_tmp, dir) = project("vf-nodaemon", &[]);
+    let (_tmp, dir) = project_in_temp("vf-nodaemon", &[]);
     let socket = dir.join("no-such.sock");
     let out = scaffold()
         .env("DOCKER_HOST", format!("unix://{}", socket.display()))

@@ -7,21 +7,10 @@
 mod support;
 
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde_json::Value;
-use support::{new_project, require_docker, scaffold, verify_leftovers};
-
-fn unique(name: &str) -> String {
-    format!("{name}-{}", std::process::id())
-}
-
-fn project(name: &str, extra: &[&str]) -> (tempfile::TempDir, PathBuf) {
-    let parent = tempfile::tempdir().unwrap();
-    let dir = parent.path().join(name);
-    new_project(&dir, name, extra);
-    (parent, dir)
-}
+use support::{project_in_temp, require_docker, scaffold, unique, verify_leftovers};
 
 fn hardened_report(dir: &Path) -> Value {
     let out = scaffold()
@@ -50,7 +39,7 @@ fn hardened_runtime(runtime: &str) {
         return;
     }
     let name = unique(&format!("vh-{runtime}"));
-    let (_tmp, dir) = project(&name, &["--runtime", runtime, "--k8s"]);
+    let (_tmp, dir) = project_in_temp(&name, &["--runtime", runtime, "--k8s"]);
     let report = hardened_report(&dir);
     assert_hardened(&report);
     assert_eq!(
@@ -114,7 +103,7 @@ fn a_service_that_writes_to_its_root_filesystem_fails_and_says_why() {
         return;
     }
     let name = unique("vh-writes");
-    let (_tmp, dir) = project(&name, &["--runtime", "alpine", "--no-redis"]);
+    let (_tmp, dir) = project_in_temp(&name, &["--runtime", "alpine", "--no-redis"]);
     // A state folder the image makes writable for the service: fine in a plain
     // container, refused under readOnlyRootFilesystem.
     let dockerfile = dir.join("Dockerfile");
@@ -155,7 +144,7 @@ fn a_service_that_ignores_sigterm_fails_with_the_time_it_took() {
         return;
     }
     let name = unique("vh-sigterm");
-    let (_tmp, dir) = project(&name, &["--no-redis", "--k8s"]);
+    let (_tmp, dir) = project_in_temp(&name, &["--no-redis", "--k8s"]);
     let deployment = dir.join("deploy/k8s/base/deployment.yaml");
     let text = fs::read_to_string(&deployment).unwrap().replacen(
         "terminationGracePeriodSeconds: 15",

@@ -13,11 +13,7 @@ use std::process::{Child, Command, Output, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use support::{new_project, require, require_docker, scaffold, verify_leftovers};
-
-fn unique(name: &str) -> String {
-    format!("{name}-{}", std::process::id())
-}
+use support::{new_project, require, require_docker, scaffold, unique, verify_leftovers};
 
 fn stderr_of(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()

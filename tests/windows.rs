@@ -316,7 +316,7 @@ fn device_names_are_refused_as_names_and_as_template_paths() {
             )
             .expect(2, path);
         assert!(
-            run.says(shown) && run.says("Windows device"),
+            run.says(shown) && run.says("device name on Windows"),
             "{path}: {}",
             run.stderr
         );

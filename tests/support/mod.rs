@@ -85,6 +85,20 @@ pub fn scaffold() -> assert_cmd::Command {
     command
 }
 
+/// A name unique to this test run (its process id), so two runs at once (a developer's
+/// and CI's) never see each other's containers.
+pub fn unique(name: &str) -> String {
+    format!("{name}-{}", std::process::id())
+}
+
+/// A new project `name` in a temporary folder (kept alive by the returned guard).
+pub fn project_in_temp(name: &str, extra: &[&str]) -> (tempfile::TempDir, std::path::PathBuf) {
+    let parent = tempfile::tempdir().unwrap();
+    let dir = parent.path().join(name);
+    new_project(&dir, name, extra);
+    (parent, dir)
+}
+
 /// Creates a project with `scaffold new NAME --dir DIR --yes --no-git --no-verify EXTRA…`.
 pub fn new_project(dir: &Path, name: &str, extra: &[&str]) {
     scaffold()
