@@ -569,3 +569,33 @@ fn a_project_inside_a_monorepo_updates_its_own_folder() {
     );
     assert!(render_files.lines().any(|l| l == "services/svc/Dockerfile"));
 }
+
+/// A project made without manifests or CI gets them from `update --k8s --ci github`,
+/// merged next to the user's edit, and passes the bar with every validator.
+#[test]
+fn update_adds_kubernetes_manifests_and_a_workflow_to_a_project_made_without() {
+    if !require_git() {
+        return;
+    }
+    let project = Project::with_dockerfile_edit();
+    assert!(!project.dir.join("deploy").exists());
+    project.update(&["--k8s", "--ci", "github"]).success();
+    for added in [
+        "deploy/k8s/base/deployment.yaml",
+        "deploy/k8s/overlays/prod/kustomization.yaml",
+        ".github/workflows/ci.yml",
+    ] {
+        assert!(project.dir.join(added).is_file(), "{added} was not added");
+    }
+    assert!(project.read("Dockerfile").contains("# Exec form (ours)"));
+    let record = project.read(".scaffold/answers.toml");
+    assert!(
+        record.contains("k8s = true") && record.contains("ci = \"github\""),
+        "{record}"
+    );
+    assert!(project
+        .read("README.md")
+        .contains("## Run it on Kubernetes"));
+    assert_eq!(project.status(), "");
+    project.check_bar("updated with --k8s --ci github");
+}
