@@ -204,34 +204,40 @@ impl GivenAnswers {
             Some(&defaults.go_version.to_string()),
         )?;
         let port = given_or_ask(self.port, ask, "Port", Some(&defaults.port.to_string()))?;
-        let runtime = match self.runtime {
-            Some(runtime) => runtime,
-            None => ask_runtime(ask, defaults.runtime)?,
-        };
-        let redis = match self.redis {
-            Some(redis) => redis,
-            None => ask.confirm(
-                "Add redis (compose service and /readyz check)?",
-                defaults.redis,
-            )?,
-        };
+        let runtime = given_or_chosen(
+            self.runtime,
+            ask,
+            "Runtime image",
+            &Runtime::ALL,
+            Runtime::summary,
+            defaults.runtime,
+        )?;
+        let redis = given_or_confirmed(
+            self.redis,
+            ask,
+            "Add redis (compose service and /readyz check)?",
+            defaults.redis,
+        )?;
         let goproxy = given_or_ask(
             self.goproxy,
             ask,
             "GOPROXY",
             Some(defaults.goproxy.as_str()),
         )?;
-        let ci = match self.ci {
-            Some(ci) => ci,
-            None => ask_ci(ask, defaults.ci)?,
-        };
-        let k8s = match self.k8s {
-            Some(k8s) => k8s,
-            None => ask.confirm(
-                "Add Kubernetes manifests (deploy/k8s, kustomize)?",
-                defaults.k8s,
-            )?,
-        };
+        let ci = given_or_chosen(
+            self.ci,
+            ask,
+            "CI workflow",
+            &Ci::ALL,
+            Ci::summary,
+            defaults.ci,
+        )?;
+        let k8s = given_or_confirmed(
+            self.k8s,
+            ask,
+            "Add Kubernetes manifests (deploy/k8s, kustomize)?",
+            defaults.k8s,
+        )?;
         Ok(Answers {
             name,
             module,
@@ -264,18 +270,35 @@ where
     text.parse().map_err(Error::InvalidAnswer)
 }
 
-fn ask_runtime(ask: &mut dyn Ask, default: Runtime) -> Result<Runtime, Error> {
-    let choices: Vec<&str> = Runtime::ALL.iter().map(|r| r.summary()).collect();
-    let default = Runtime::ALL.iter().position(|r| *r == default).unwrap_or(0);
-    let index = ask.choose("Runtime image", &choices, default)?;
-    Ok(Runtime::ALL[index])
+/// The given answer, or one picked from a menu of `all` (each shown by `summary`).
+fn given_or_chosen<T: Copy + PartialEq>(
+    given: Option<T>,
+    ask: &mut dyn Ask,
+    question: &str,
+    all: &[T],
+    summary: fn(T) -> &'static str,
+    default: T,
+) -> Result<T, Error> {
+    if let Some(value) = given {
+        return Ok(value);
+    }
+    let choices: Vec<&str> = all.iter().map(|value| summary(*value)).collect();
+    let default = all.iter().position(|value| *value == default).unwrap_or(0);
+    let index = ask.choose(question, &choices, default)?;
+    Ok(all[index])
 }
 
-fn ask_ci(ask: &mut dyn Ask, default: Ci) -> Result<Ci, Error> {
-    let choices: Vec<&str> = Ci::ALL.iter().map(|c| c.summary()).collect();
-    let default = Ci::ALL.iter().position(|c| *c == default).unwrap_or(0);
-    let index = ask.choose("CI workflow", &choices, default)?;
-    Ok(Ci::ALL[index])
+/// The given yes/no answer, or one asked for.
+fn given_or_confirmed(
+    given: Option<bool>,
+    ask: &mut dyn Ask,
+    question: &str,
+    default: bool,
+) -> Result<bool, Error> {
+    match given {
+        Some(value) => Ok(value),
+        None => ask.confirm(question, default),
+    }
 }
 
 /// Values for a team's extra variables: given ones (already checked), then asked for
