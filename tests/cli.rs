@@ -620,6 +620,55 @@ fn a_git_failure_with_force_leaves_the_existing_folder_as_it_was() {
     assert_eq!(entries(&dir), ["notes", "notes.txt"]);
 }
 
+/// git's stock `*.sample` hooks are not copied (they were most of what `init` wrote),
+/// but a template folder the user chose, by config or GIT_TEMPLATE_DIR, is honoured as
+/// `git init` honours it: a team's commit-msg hook still arrives.
+#[test]
+fn git_init_uses_a_configured_template_folder_and_skips_the_stock_samples() {
+    let temp = tempfile::tempdir().unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let hooks = home.path().join("team-template/hooks");
+    fs::create_dir_all(&hooks).unwrap();
+    fs::write(hooks.join("commit-msg"), "#!/bin/sh\nexit 0\n").unwrap();
+    let new_in = |name: &str, configure: &dyn Fn(&mut assert_cmd::Command)| {
+        let mut command = scaffold();
+        with_git_home(&mut command, home.path());
+        command.env_remove("GIT_TEMPLATE_DIR");
+        configure(&mut command);
+        command
+            .current_dir(temp.path())
+            .args(["new", name, "--yes", "--no-verify", "-q"])
+            .assert()
+            .success();
+        temp.path().join(name).join(".git/hooks")
+    };
+    let plain = new_in("plain", &|_| {});
+    // libgit2 writes one README.sample of its own; git's stock folder would add a dozen.
+    let samples: Vec<String> = fs::read_dir(&plain)
+        .map(|dir| {
+            dir.filter_map(Result::ok)
+                .map(|entry| entry.file_name().to_string_lossy().into_owned())
+                .filter(|name| name != "README.sample")
+                .collect()
+        })
+        .unwrap_or_default();
+    assert!(samples.is_empty(), "stock hooks copied: {samples:?}");
+    let by_env = new_in("by-env", &|command| {
+        command.env("GIT_TEMPLATE_DIR", home.path().join("team-template"));
+    });
+    assert!(by_env.join("commit-msg").is_file());
+    fs::write(
+        home.path().join(".gitconfig"),
+        format!(
+            "[init]\n\ttemplateDir = {}\n",
+            home.path().join("team-template").display()
+        ),
+    )
+    .unwrap();
+    let by_config = new_in("by-config", &|_| {});
+    assert!(by_config.join("commit-msg").is_file());
+}
+
 #[cfg(unix)]
 #[test]
 fn a_symlink_out_of_the_destination_stops_the_move_and_everything_goes_back() {

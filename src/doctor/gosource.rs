@@ -2,6 +2,8 @@
 //! paths (the import section is the only place they can be) and the `//go:embed`
 //! patterns, each with its line.
 
+use std::borrow::Cow;
+
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct GoSource {
     /// (line, import path).
@@ -24,9 +26,16 @@ pub fn parse(text: &str) -> GoSource {
             }
             continue;
         }
+        if imports_done {
+            // Only the comment state matters now, for the `//go:embed` check above.
+            if in_comment || raw.contains("/*") {
+                strip_comments(raw, &mut in_comment);
+            }
+            continue;
+        }
         let line = strip_comments(raw, &mut in_comment);
         let line = line.trim();
-        if imports_done || line.is_empty() {
+        if line.is_empty() {
             continue;
         }
         if in_import_block {
@@ -61,7 +70,10 @@ pub fn parse(text: &str) -> GoSource {
 
 /// The line without `//` and `/* … */` comments (strings are rare enough in the
 /// import section to ignore).
-fn strip_comments(line: &str, in_comment: &mut bool) -> String {
+fn strip_comments<'a>(line: &'a str, in_comment: &mut bool) -> Cow<'a, str> {
+    if !*in_comment && !line.contains('/') {
+        return Cow::Borrowed(line);
+    }
     let mut out = String::new();
     let mut rest = line;
     loop {
@@ -71,7 +83,7 @@ fn strip_comments(line: &str, in_comment: &mut bool) -> String {
                     *in_comment = false;
                     rest = &rest[end + 2..];
                 }
-                None => return out,
+                None => return Cow::Owned(out),
             }
         }
         let line_comment = rest.find("//");
@@ -89,11 +101,11 @@ fn strip_comments(line: &str, in_comment: &mut bool) -> String {
             }
             (Some(l), _) => {
                 out.push_str(&rest[..l]);
-                return out;
+                return Cow::Owned(out);
             }
             (None, None) => {
                 out.push_str(rest);
-                return out;
+                return Cow::Owned(out);
             }
         }
     }

@@ -13,6 +13,7 @@
 //! read is listed in `skipped`, so the report can say so.
 
 use std::collections::{HashMap, HashSet};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use git2::{ConfigLevel, Repository};
@@ -174,6 +175,7 @@ impl Project {
         if let Some(git) = &git {
             loader.tracked_but_ignored(&git.tracked);
         }
+        loader.read_pending();
         Ok(loader.finish(host, git))
     }
 
@@ -364,6 +366,14 @@ impl PathIndex {
         }
     }
 
+    /// Every name folded to lower case with the paths on disk that fold to it, in no
+    /// particular order.
+    pub fn folded_groups(&self) -> impl Iterator<Item = (&str, &[String])> {
+        self.folded
+            .iter()
+            .map(|(folded, paths)| (folded.as_str(), paths.as_slice()))
+    }
+
     /// Every path, in no particular order.
     pub fn iter(&self) -> impl Iterator<Item = &str> {
         self.exact.iter().map(String::as_str)
@@ -394,6 +404,8 @@ struct Loader {
     /// Absolute paths of the `.gitignore` files seen.
     gitignore_files: Vec<PathBuf>,
     skipped: Vec<Skipped>,
+    /// Files found by the walk, read and parsed together afterwards (on every core).
+    pending: Vec<(String, PathBuf)>,
 }
 
 struct DockerfileCandidate {
@@ -426,6 +438,7 @@ impl Loader {
             commands: Vec::new(),
             gitignore_files: Vec::new(),
             skipped: Vec::new(),
+            pending: Vec::new(),
         }
     }
 
@@ -444,7 +457,7 @@ impl Loader {
             return;
         };
         if file_type.is_file() {
-            self.file(&relative, entry.path());
+            self.pending.push((relative, entry.path().to_path_buf()));
         } else if file_type.is_symlink() {
             let inside = entry
                 .path()
@@ -497,95 +510,36 @@ impl Loader {
                 dir = parent(dir);
             }
             self.paths.insert(path);
-            self.file(path, &absolute);
+            self.pending.push((path.clone(), absolute));
         }
     }
 
-    fn file(&mut self, relative: &str, absolute: &Path) {
-        let name = relative.rsplit('/').next().unwrap_or(relative);
-        let lower = name.to_ascii_lowercase();
-        if name == ".gitignore" {
-            self.gitignore_files.push(absolute.to_path_buf());
+    /// Reads and parses every pending file, on up to one thread per core, and takes
+    /// what each holds in walk order (so the result does not depend on the threads).
+    fn read_pending(&mut self) {
+        let pending = std::mem::take(&mut self.pending);
+        for found in read_all(&pending) {
+            self.take(found);
         }
-        let kind = lf_kind(name);
-        let bake = is_bake_name(&lower);
-        let commands = may_name_build_files(relative, &lower)
-            && (!lower.ends_with(".md")
-                || !relative.contains('/')
-                || relative.starts_with("docs/"));
-        let by_name = kind.is_some() || bake || commands || name == ".gitattributes";
-        if !by_name && name.contains('.') {
-            return;
-        }
-        let bytes = match read_small(absolute) {
-            Ok(bytes) => bytes,
-            Err(reason) => {
-                // A name without a dot is a script only if it starts with `#!`.
-                if by_name || starts_with_shebang(absolute) {
-                    self.skip(relative, reason);
-                }
-                return;
-            }
-        };
-        if name == ".gitattributes" {
-            if relative == name {
-                self.gitattributes = Some(String::from_utf8_lossy(&bytes).into_owned());
-            }
-            return;
-        }
-        let kind = match kind {
-            Some(kind) => Some(kind),
-            None if bytes.starts_with(b"#!") => Some(LfKind::Script),
-            None if by_name => None,
-            None => return,
-        };
-        if bytes.iter().take(8000).any(|b| *b == 0) {
-            self.skip(relative, SkipReason::Binary);
-            return;
-        }
-        let text = String::from_utf8_lossy(&bytes);
-        if bake {
-            self.bake_files
-                .push((relative.to_string(), text.to_string()));
-        }
-        if commands || kind == Some(LfKind::Script) {
-            self.commands.extend(
-                build_commands(&text)
+    }
+
+    fn take(&mut self, found: Found) {
+        match found {
+            Found::Gitignore(path) => self.gitignore_files.push(path),
+            Found::Skipped(relative, reason) => self.skip(&relative, reason),
+            Found::Gitattributes(text) => self.gitattributes = Some(text),
+            Found::Bake(relative, text) => self.bake_files.push((relative, text)),
+            Found::Commands(relative, commands) => self.commands.extend(
+                commands
                     .into_iter()
-                    .map(|command| (relative.to_string(), command)),
-            );
+                    .map(|command| (relative.clone(), command)),
+            ),
+            Found::Dockerfile(candidate) => self.dockerfiles.push(candidate),
+            Found::Compose(view) => self.compose_files.push(view),
+            Found::Go(file) => self.go_files.push(file),
+            Found::GoModule(module) => self.go_modules.push(module),
+            Found::Text(file) => self.text_files.push(file),
         }
-        let Some(kind) = kind else { return };
-        let file = text_file(relative, kind, &bytes);
-        match kind {
-            LfKind::Dockerfile => {
-                self.dockerfiles.push(DockerfileCandidate {
-                    path: relative.to_string(),
-                    text: text.into_owned(),
-                    file,
-                    name: dockerfile_name(name),
-                });
-                return;
-            }
-            LfKind::Compose => self.compose_files.push(ComposeView {
-                path: relative.to_string(),
-                parsed: compose::parse(&text),
-            }),
-            LfKind::Go => self.go_files.push(GoFile {
-                path: relative.to_string(),
-                source: gosource::parse(&text),
-            }),
-            LfKind::GoModule if name == "go.mod" => self.go_modules.push(GoModule {
-                dir: parent(relative).to_string(),
-                go_mod: gomod::parse(&text),
-                vendored: absolute
-                    .with_file_name("vendor")
-                    .join("modules.txt")
-                    .is_file(),
-            }),
-            _ => {}
-        }
-        self.text_files.push(file);
     }
 
     /// A file some other file names (`-f stack.yml`, `dockerfile: build/app.docker`)
@@ -960,6 +914,138 @@ impl Loader {
 }
 
 /// Whether any RUN of the Dockerfile runs the go tool.
+/// What one file holds for doctor.
+enum Found {
+    Gitignore(PathBuf),
+    Skipped(String, SkipReason),
+    Gitattributes(String),
+    Bake(String, String),
+    Commands(String, Vec<BuildCommand>),
+    Dockerfile(DockerfileCandidate),
+    Compose(ComposeView),
+    Go(GoFile),
+    GoModule(GoModule),
+    Text(TextFile),
+}
+
+/// Below this many files a second thread costs more than it saves.
+const FILES_PER_THREAD: usize = 256;
+
+/// `read_file` of each, in order, split into one run of files per core.
+fn read_all(pending: &[(String, PathBuf)]) -> Vec<Found> {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let threads = (pending.len() / FILES_PER_THREAD).clamp(1, cores);
+    if threads == 1 {
+        return read_run(pending);
+    }
+    let run = pending.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = pending
+            .chunks(run)
+            .map(|chunk| scope.spawn(move || read_run(chunk)))
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|worker| {
+                worker
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+            .collect()
+    })
+}
+
+fn read_run(pending: &[(String, PathBuf)]) -> Vec<Found> {
+    pending
+        .iter()
+        .flat_map(|(relative, absolute)| read_file(relative, absolute))
+        .collect()
+}
+
+fn read_file(relative: &str, absolute: &Path) -> Vec<Found> {
+    let mut found = Vec::new();
+    let name = relative.rsplit('/').next().unwrap_or(relative);
+    let lower = name.to_ascii_lowercase();
+    if name == ".gitignore" {
+        found.push(Found::Gitignore(absolute.to_path_buf()));
+    }
+    let kind = lf_kind(name);
+    let bake = is_bake_name(&lower);
+    let commands = may_name_build_files(relative, &lower)
+        && (!lower.ends_with(".md") || !relative.contains('/') || relative.starts_with("docs/"));
+    let by_name = kind.is_some() || bake || commands || name == ".gitattributes";
+    if !by_name && name.contains('.') {
+        return found;
+    }
+    let bytes = match read_small(absolute) {
+        Ok(bytes) => bytes,
+        Err(reason) => {
+            // A name without a dot is a script only if it starts with `#!`.
+            if by_name || starts_with_shebang(absolute) {
+                found.push(Found::Skipped(relative.to_string(), reason));
+            }
+            return found;
+        }
+    };
+    if name == ".gitattributes" {
+        if relative == name {
+            found.push(Found::Gitattributes(
+                String::from_utf8_lossy(&bytes).into_owned(),
+            ));
+        }
+        return found;
+    }
+    let kind = match kind {
+        Some(kind) => Some(kind),
+        None if bytes.starts_with(b"#!") => Some(LfKind::Script),
+        None if by_name => None,
+        None => return found,
+    };
+    if bytes.iter().take(8000).any(|b| *b == 0) {
+        found.push(Found::Skipped(relative.to_string(), SkipReason::Binary));
+        return found;
+    }
+    let text = String::from_utf8_lossy(&bytes);
+    if bake {
+        found.push(Found::Bake(relative.to_string(), text.to_string()));
+    }
+    if commands || kind == Some(LfKind::Script) {
+        found.push(Found::Commands(relative.to_string(), build_commands(&text)));
+    }
+    let Some(kind) = kind else { return found };
+    let file = text_file(relative, kind, &bytes);
+    match kind {
+        LfKind::Dockerfile => {
+            found.push(Found::Dockerfile(DockerfileCandidate {
+                path: relative.to_string(),
+                text: text.into_owned(),
+                file,
+                name: dockerfile_name(name),
+            }));
+            return found;
+        }
+        LfKind::Compose => found.push(Found::Compose(ComposeView {
+            path: relative.to_string(),
+            parsed: compose::parse(&text),
+        })),
+        LfKind::Go => found.push(Found::Go(GoFile {
+            path: relative.to_string(),
+            source: gosource::parse(&text),
+        })),
+        LfKind::GoModule if name == "go.mod" => found.push(Found::GoModule(GoModule {
+            dir: parent(relative).to_string(),
+            go_mod: gomod::parse(&text),
+            vendored: absolute
+                .with_file_name("vendor")
+                .join("modules.txt")
+                .is_file(),
+        })),
+        _ => {}
+    }
+    found.push(Found::Text(file));
+    found
+}
+
 fn runs_go(dockerfile: &Dockerfile) -> bool {
     dockerfile
         .instructions
@@ -1015,14 +1101,34 @@ fn sort_by_path<T>(items: &mut [T], key: impl Fn(&T) -> &String) {
     items.sort_by(|a, b| key(a).cmp(key(b)));
 }
 
+/// Reads a regular file of at most `MAX_READ` bytes with one open and one stat: this
+/// runs for every file a project holds. Opened non-blocking, so a FIFO swapped in
+/// after the walk cannot hang doctor.
 fn read_small(path: &Path) -> Result<Vec<u8>, SkipReason> {
-    let metadata = std::fs::metadata(path).map_err(|e| SkipReason::from_io(&e))?;
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::custom_flags(&mut options, libc::O_NONBLOCK);
+    let file = options.open(path).map_err(|e| SkipReason::from_io(&e))?;
+    let metadata = file.metadata().map_err(|e| SkipReason::from_io(&e))?;
+    if !metadata.is_file() {
+        return Err(SkipReason::SpecialFile);
+    }
     if metadata.len() > MAX_READ {
         return Err(SkipReason::TooLarge {
             bytes: metadata.len(),
         });
     }
-    std::fs::read(path).map_err(|e| SkipReason::from_io(&e))
+    let mut bytes = Vec::with_capacity(metadata.len() as usize + 1);
+    file.take(MAX_READ + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| SkipReason::from_io(&e))?;
+    if bytes.len() as u64 > MAX_READ {
+        return Err(SkipReason::TooLarge {
+            bytes: bytes.len() as u64,
+        });
+    }
+    Ok(bytes)
 }
 
 fn first_crlf_line(bytes: &[u8]) -> Option<usize> {

@@ -46,6 +46,19 @@ pub fn init_and_commit(dir: &Path, message: &str) -> Result<FirstCommit, Error> 
     let mut options = RepositoryInitOptions::new();
     options.initial_head("main");
     options.no_reinit(true);
+    // git's stock template folder holds only inactive `*.sample` hooks; copying them
+    // is most of what `init` writes. A template folder the user configured
+    // (`init.templateDir`, a team's hooks) is still used.
+    match std::env::var_os("GIT_TEMPLATE_DIR") {
+        Some(dir) => {
+            options
+                .external_template(true)
+                .template_path(Path::new(&dir));
+        }
+        None => {
+            options.external_template(has_configured_template_dir());
+        }
+    }
     let repository =
         Repository::init_opts(dir, &options).map_err(Error::git("initialise the repository"))?;
     let mut index = repository.index().map_err(Error::git("open the index"))?;
@@ -71,6 +84,12 @@ pub fn init_and_commit(dir: &Path, message: &str) -> Result<FirstCommit, Error> 
         id: id.to_string(),
         used_fallback_identity,
     })
+}
+
+fn has_configured_template_dir() -> bool {
+    git2::Config::open_default()
+        .and_then(|config| config.get_path("init.templatedir"))
+        .is_ok()
 }
 
 fn refuse_existing_git_folder(dir: &Path) -> Result<(), Error> {

@@ -3,6 +3,7 @@
 //! into place. On any error or Ctrl-C the staging folder is removed, along with any
 //! folder scaffold created on the way, so no half-written project remains.
 
+use std::collections::HashSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -163,11 +164,17 @@ pub fn stage(
         files: files.iter().map(|f| f.path.clone()).collect(),
         created_ancestors,
     };
+    // Folders made so far: asking the disk again for each file costs a failing mkdir
+    // and a stat per file.
+    let mut made: HashSet<PathBuf> = HashSet::from([staged.path().to_path_buf()]);
     for file in files {
         interrupt::check()?;
         let path = staged.path().join(&file.path);
         if let Some(parent) = path.parent() {
-            fs::create_dir_all(parent).map_err(Error::io("create the folder", parent))?;
+            if !made.contains(parent) {
+                fs::create_dir_all(parent).map_err(Error::io("create the folder", parent))?;
+                made.extend(parent.ancestors().map(Path::to_path_buf));
+            }
         }
         fs::write(&path, &file.contents).map_err(Error::io("write", &path))?;
     }

@@ -186,38 +186,16 @@ fn import_path_case(project: &Project) -> Vec<Finding> {
 }
 
 fn case_only_duplicate(project: &Project) -> Vec<Finding> {
-    let mut groups: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-    let tracked = project.git.iter().flat_map(|git| git.tracked.iter());
-    for path in project
-        .paths
-        .iter()
-        .map(str::to_string)
-        .chain(tracked.cloned())
-    {
-        let mut prefix = String::new();
-        for part in path.split('/') {
-            if !prefix.is_empty() {
-                prefix.push('/');
-            }
-            prefix.push_str(part);
-            groups
-                .entry(prefix.to_lowercase())
-                .or_default()
-                .insert(prefix.clone());
-        }
-    }
-    let mut reported: Vec<String> = Vec::new();
+    let groups = case_groups(project);
+    let mut reported: Vec<&str> = Vec::new();
     let mut findings = Vec::new();
-    for (folded, paths) in groups {
-        if paths.len() < 2 {
-            continue;
-        }
+    for (folded, paths) in &groups {
         if reported.iter().any(|done| {
-            folded.starts_with(done.as_str()) && folded.as_bytes().get(done.len()) == Some(&b'/')
+            folded.starts_with(done) && folded.as_bytes().get(done.len()) == Some(&b'/')
         }) {
             continue; // already said of a parent folder
         }
-        let paths: Vec<String> = paths.into_iter().collect();
+        let paths: Vec<String> = paths.iter().cloned().collect();
         findings.push(Finding::new(
             &CASE_ONLY_DUPLICATE,
             Location::file(&paths[0]),
@@ -226,6 +204,42 @@ fn case_only_duplicate(project: &Project) -> Vec<Finding> {
         reported.push(folded);
     }
     findings
+}
+
+/// Every folded name that two or more paths share, on disk or in git's index, in
+/// folded order (so a parent folder comes before what is inside it). The disk side is
+/// already grouped by `PathIndex`; only tracked paths the walk did not see (deleted,
+/// or under a skipped folder) and their folders are added here.
+fn case_groups(project: &Project) -> BTreeMap<String, BTreeSet<String>> {
+    let mut unseen: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for path in project.git.iter().flat_map(|git| git.tracked.iter()) {
+        if project.paths.contains(path) {
+            continue;
+        }
+        let mut end = 0;
+        for part in path.split('/') {
+            end += part.len();
+            let prefix = &path[..end];
+            end += 1;
+            if !project.paths.contains(prefix) {
+                unseen
+                    .entry(prefix.to_lowercase())
+                    .or_default()
+                    .insert(prefix.to_string());
+            }
+        }
+    }
+    let mut groups: BTreeMap<String, BTreeSet<String>> = project
+        .paths
+        .folded_groups()
+        .filter(|(folded, paths)| paths.len() > 1 || unseen.contains_key(*folded))
+        .map(|(folded, paths)| (folded.to_string(), paths.iter().cloned().collect()))
+        .collect();
+    for (folded, paths) in unseen {
+        groups.entry(folded).or_default().extend(paths);
+    }
+    groups.retain(|_, paths| paths.len() > 1);
+    groups
 }
 
 fn lookup(paths: &PathIndex, path: &str) -> CaseMatch {
