@@ -151,9 +151,21 @@ pub struct GitSetting {
 impl Project {
     pub fn load(root: &Path, host: Host) -> Result<Project, Error> {
         let root = root.canonicalize().map_err(Error::io("read", root))?;
-        let git = git_view(&root);
-        let mut loader = Loader::new(root.clone());
-        let walker = WalkBuilder::new(&root)
+        // libgit2's start-up (it loads the system's CA bundle) and the index read take
+        // as long as the walk: they run beside it.
+        std::thread::scope(|scope| {
+            let git = scope.spawn(|| git_view(&root));
+            let loader = Self::walk(&root);
+            let git = git
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            Ok(Self::read(loader, host, git))
+        })
+    }
+
+    fn walk(root: &Path) -> Loader {
+        let mut loader = Loader::new(root.to_path_buf());
+        let walker = WalkBuilder::new(root)
             .hidden(false)
             .ignore(false)
             .git_global(false)
@@ -172,11 +184,15 @@ impl Project {
                 Err(error) => loader.walk_error(&error),
             }
         }
+        loader
+    }
+
+    fn read(mut loader: Loader, host: Host, git: Option<GitView>) -> Project {
         if let Some(git) = &git {
             loader.tracked_but_ignored(&git.tracked);
         }
         loader.read_pending();
-        Ok(loader.finish(host, git))
+        loader.finish(host, git)
     }
 
     /// Every way `dockerfile` is built, the most explicit first (compose, bake, a
@@ -517,7 +533,10 @@ impl Loader {
     /// Reads and parses every pending file, on up to one thread per core, and takes
     /// what each holds in walk order (so the result does not depend on the threads).
     fn read_pending(&mut self) {
-        let pending = std::mem::take(&mut self.pending);
+        let mut pending = std::mem::take(&mut self.pending);
+        // In path order, so the lists made from them are sorted already (sorting them
+        // again in `finish` then costs one pass).
+        pending.sort_unstable_by(|a, b| a.0.cmp(&b.0));
         for found in read_all(&pending) {
             self.take(found);
         }
