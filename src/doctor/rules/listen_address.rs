@@ -1,0 +1,432 @@
+//! Pitfall 7's neighbour, how the service runs in its container: a service that
+//! listens on 127.0.0.1 (or `localhost`, `[::1]`) listens on the *container's*
+//! loopback, which the engine's port forwarding never reaches. `docker run -p 8080:8080`
+//! starts, the port is mapped, and every request gets "connection reset" or "empty
+//! reply": it works with `go run` on the host and never in Docker.
+//!
+//! Precision first, because a deliberately local listener is common and fine:
+//! - only Go packages the Dockerfile compiles into the image it runs (the `go build`
+//!   targets of the stages the runtime stage needs, and the module packages they
+//!   import), never `_test.go` files, a `tools/` or `examples/` main the image does
+//!   not build, or a Dockerfile that only runs tests;
+//! - a loopback listener beside another listener (a pprof or admin port on
+//!   `localhost:6060` next to the public one) is flagged only when its port is the one
+//!   the image EXPOSEs;
+//! - an address that is only a default (an env variable or a flag) is silent when the
+//!   Dockerfile (ENV, CMD, ENTRYPOINT) or a compose file sets that variable or flag,
+//!   unless it sets it to loopback too; when nothing in the project sets it, the
+//!   default is what runs, unless the deployment passes it: a warning, `likely`.
+
+use std::collections::BTreeSet;
+
+use crate::doctor::dockerfile::{env_pairs, Base, Dockerfile};
+use crate::doctor::finding::{Confidence, Finding, Location, Rule, Severity};
+use crate::doctor::go_steps::go_steps;
+use crate::doctor::golisten::{loopback_port, Arg, ListenCall};
+use crate::doctor::project::{is_under, join, parent, DockerfileView, GoFile, Project};
+use crate::doctor::rules::stages;
+
+pub static LISTEN_ON_LOOPBACK: Rule = Rule {
+    id: "SD706",
+    name: "listen-on-loopback",
+    severity: Severity::Error,
+    summary: "The containerised Go service listens on 127.0.0.1 or localhost, so its published port can never answer.",
+    why: "Inside a container 127.0.0.1 is the container's own loopback: the engine forwards a published port to the container's network interface, where nothing listens. The service starts, `docker run -p 8080:8080` maps the port, and every request ends in \"connection reset\" or \"empty reply\"; with `go run` on the host it works.",
+    fix: "Listen on every interface: `:8080` (or `0.0.0.0:8080`), or read the address from an env variable or flag and set it to `:8080` in the Dockerfile (`ENV ADDR=:8080`). Keep a deliberately local debug listener (pprof on `localhost:6060`) as it is.",
+    example: "Trips: `http.ListenAndServe(\"127.0.0.1:8080\", mux)` in the main package the Dockerfile builds, with `EXPOSE 8080`; `flag.String(\"addr\", \"localhost:8080\", …)` that nothing in the Dockerfile or compose overrides (a warning).\nDoes not trip: `:8080`; pprof on `localhost:6060` beside a public listener; a `localhost` default that the Dockerfile sets with `ENV ADDR=:8080`; `_test.go` files; a `tools/` main the image does not build.",
+    confidence: Confidence::Certain,
+    fixable: false,
+    check: listen_on_loopback,
+};
+
+fn listen_on_loopback(project: &Project) -> Vec<Finding> {
+    let mut findings: Vec<Finding> = Vec::new();
+    for (view, dockerfile) in project.parsed_dockerfiles() {
+        for runtime in stages::runtimes(project, view, dockerfile) {
+            let packages = built_packages(project, view, dockerfile, runtime.stage);
+            if packages.is_empty() {
+                continue;
+            }
+            let image = Image::of(project, view, dockerfile, runtime.stage);
+            for finding in judge(project, &packages, &image) {
+                let seen = findings.iter().any(|f| {
+                    f.location.file == finding.location.file
+                        && f.location.line == finding.location.line
+                });
+                if !seen {
+                    findings.push(finding);
+                }
+            }
+        }
+    }
+    findings
+}
+
+/// What the runtime stage says about how the service is run.
+struct Image {
+    dockerfile: String,
+    /// EXPOSE ports of the runtime stage (and the stages it is built from).
+    exposed: Vec<u16>,
+    /// ENV of the runtime stage (and its parents).
+    env: Vec<(String, String)>,
+    /// CMD and ENTRYPOINT words.
+    command: Vec<String>,
+    /// The text of the project's compose files (environment, command).
+    compose: Vec<String>,
+}
+
+impl Image {
+    fn of(
+        project: &Project,
+        view: &DockerfileView,
+        dockerfile: &Dockerfile,
+        stage: usize,
+    ) -> Image {
+        let mut image = Image {
+            dockerfile: view.path.clone(),
+            exposed: Vec::new(),
+            env: Vec::new(),
+            command: Vec::new(),
+            compose: project
+                .compose_files
+                .iter()
+                .filter_map(|compose| {
+                    std::fs::read_to_string(project.root.join(&compose.path)).ok()
+                })
+                .collect(),
+        };
+        let mut chain = vec![stage];
+        while let Base::Stage(parent) = dockerfile.base(*chain.last().unwrap_or(&stage)) {
+            if chain.contains(&parent) {
+                break;
+            }
+            chain.push(parent);
+        }
+        for index in chain.into_iter().rev() {
+            for (_, instruction) in dockerfile.body(index) {
+                match instruction.keyword.as_str() {
+                    "EXPOSE" => image.exposed.extend(
+                        instruction
+                            .words()
+                            .iter()
+                            .filter_map(|word| word.split('/').next()?.parse::<u16>().ok()),
+                    ),
+                    "ENV" => image.env.extend(env_pairs(instruction)),
+                    "CMD" | "ENTRYPOINT" => image.command.extend(instruction.words()),
+                    _ => {}
+                }
+            }
+        }
+        image
+    }
+
+    /// The value the image gives env variable `name`, or `Some(None)` when a compose
+    /// file names it (the value is not read); `None` when nothing sets it.
+    fn env_value(&self, name: &str) -> Option<Option<String>> {
+        if let Some((_, value)) = self.env.iter().rev().find(|(key, _)| key == name) {
+            return Some(Some(value.clone()));
+        }
+        self.compose
+            .iter()
+            .any(|text| text.contains(name))
+            .then_some(None)
+    }
+
+    /// Like `env_value`, for a command-line flag (`-addr=…`, `--addr …`).
+    fn flag_value(&self, flag: &str) -> Option<Option<String>> {
+        let names = [format!("-{flag}"), format!("--{flag}")];
+        for (index, word) in self.command.iter().enumerate() {
+            for name in &names {
+                if let Some(value) = word.strip_prefix(&format!("{name}=")) {
+                    return Some(Some(value.to_string()));
+                }
+                if word == name {
+                    return Some(self.command.get(index + 1).cloned());
+                }
+            }
+        }
+        self.compose
+            .iter()
+            .any(|text| names.iter().any(|name| text.contains(name.as_str())))
+            .then_some(None)
+    }
+}
+
+/// Where one listen call's address comes from.
+enum Address {
+    /// Loopback for sure: a literal or a constant.
+    Loopback(u16),
+    /// Loopback unless the runtime sets `what` (an env variable or a flag).
+    LoopbackDefault { port: u16, what: Override },
+    /// Not loopback, or not known.
+    Other,
+}
+
+enum Override {
+    Env(String),
+    Flag(String),
+}
+
+/// The listen calls in the built packages, judged.
+fn judge(project: &Project, packages: &BTreeSet<String>, image: &Image) -> Vec<Finding> {
+    let files: Vec<&GoFile> = project
+        .go_files
+        .iter()
+        .filter(|file| !file.path.ends_with("_test.go") && packages.contains(parent(&file.path)))
+        .collect();
+    let mut calls: Vec<(&GoFile, &ListenCall, Address)> = Vec::new();
+    for file in &files {
+        let package: Vec<&GoFile> = files
+            .iter()
+            .copied()
+            .filter(|other| parent(&other.path) == parent(&file.path))
+            .collect();
+        for call in &file.source.listen.calls {
+            calls.push((file, call, address(&package, &call.address)));
+        }
+    }
+    let others = |this: &ListenCall| {
+        calls.iter().any(|(_, call, address)| {
+            !std::ptr::eq(*call, this) && matches!(address, Address::Other)
+        })
+    };
+    let mut findings = Vec::new();
+    for (file, call, address) in &calls {
+        let port = match address {
+            Address::Loopback(port) | Address::LoopbackDefault { port, .. } => *port,
+            Address::Other => continue,
+        };
+        let exposed = image.exposed.contains(&port);
+        if others(call) && !exposed {
+            continue; // a local debug or admin listener beside the public one
+        }
+        let reason = if exposed {
+            format!("the port `{}` EXPOSEs", image.dockerfile)
+        } else {
+            format!(
+                "the only listener of the service `{}` builds",
+                image.dockerfile
+            )
+        };
+        let location = Location::line(&file.path, call.line);
+        match address {
+            Address::Loopback(_) => findings.push(Finding::new(
+                &LISTEN_ON_LOOPBACK,
+                location,
+                format!(
+                    "`{}` listens on loopback port {port} ({reason}): inside the container nothing outside it can reach that port, so the mapped port never answers",
+                    call.what
+                ),
+            ).hint(format!("Listen on `:{port}` (every interface)."))),
+            Address::LoopbackDefault { what, .. } => {
+                let (set, described) = match what {
+                    Override::Env(name) => (image.env_value(name), format!("the env variable `{name}`")),
+                    Override::Flag(name) => (image.flag_value(name), format!("the flag `-{name}`")),
+                };
+                match set {
+                    // Set to loopback in the image itself: as sure as a literal.
+                    Some(Some(value)) if loopback_port(&value).is_some() => findings.push(Finding::new(
+                        &LISTEN_ON_LOOPBACK,
+                        location,
+                        format!("`{}` takes its address from {described}, which `{}` sets to `{value}` ({reason}): the mapped port never answers", call.what, image.dockerfile),
+                    ).hint(format!("Set it to `:{port}`."))),
+                    Some(_) => {} // set to something else (or by compose): trust it
+                    None => findings.push(
+                        Finding::new(
+                            &LISTEN_ON_LOOPBACK,
+                            location,
+                            format!("`{}` takes its address from {described}, whose default is loopback port {port} ({reason}), and neither the Dockerfile nor compose sets it: unless the deployment does, the mapped port never answers", call.what),
+                        )
+                        .severity(Severity::Warning)
+                        .confidence(Confidence::Likely)
+                        .hint(format!("Make the default `:{port}`, or set it in the Dockerfile (`ENV`, or the flag in CMD).")),
+                    ),
+                }
+            }
+            Address::Other => {}
+        }
+    }
+    findings
+}
+
+/// What a listen call's argument is, from the declarations of its package.
+fn address(package: &[&GoFile], arg: &Arg) -> Address {
+    let name = match arg {
+        Arg::Literal(text) => {
+            return loopback_port(text).map_or(Address::Other, Address::Loopback);
+        }
+        Arg::Name(name) => name.as_str(),
+        Arg::Expression(_) => return Address::Other,
+    };
+    let facts = package.iter().map(|file| &file.source.listen);
+    let pointee = name.trim_start_matches('*');
+    for facts in facts {
+        if let Some((_, flag, default)) = facts.flags.iter().find(|(var, _, _)| var == pointee) {
+            return loopback_port(default).map_or(Address::Other, |port| {
+                Address::LoopbackDefault {
+                    port,
+                    what: Override::Flag(flag.clone()),
+                }
+            });
+        }
+    }
+    let package_facts = || package.iter().map(|file| &file.source.listen);
+    let values: Vec<&String> = package_facts()
+        .flat_map(|facts| facts.strings.iter())
+        .filter(|(var, _)| var == name)
+        .map(|(_, value)| value)
+        .collect();
+    let env = package_facts()
+        .flat_map(|facts| facts.from_env.iter())
+        .find(|(var, _)| var == name)
+        .map(|(_, env)| env.clone());
+    // One value, all of it loopback; assigned more than once (or not at all) is unknown.
+    let ports: BTreeSet<Option<u16>> = values.iter().map(|value| loopback_port(value)).collect();
+    match (ports.into_iter().collect::<Vec<_>>().as_slice(), env) {
+        ([Some(port)], None) => Address::Loopback(*port),
+        ([Some(port)], Some(env)) => Address::LoopbackDefault {
+            port: *port,
+            what: Override::Env(env),
+        },
+        _ => Address::Other,
+    }
+}
+
+/// The package folders compiled into the image `stage` runs: the `go build`/`go
+/// install` targets of the stages it needs that resolve to a `package main` folder of
+/// a module in the build context, and every module package they import, transitively.
+fn built_packages(
+    project: &Project,
+    view: &DockerfileView,
+    dockerfile: &Dockerfile,
+    stage: usize,
+) -> BTreeSet<String> {
+    let modules: Vec<(&str, &str)> = project
+        .go_modules
+        .iter()
+        .filter(|module| is_under(&module.dir, &view.context))
+        .filter_map(|module| Some((module.dir.as_str(), module.go_mod.module.as_deref()?)))
+        .collect();
+    let is_main = |dir: &str| {
+        project.go_files.iter().any(|file| {
+            parent(&file.path) == dir
+                && !file.path.ends_with("_test.go")
+                && file.source.package.as_deref() == Some("main")
+        })
+    };
+    let mut todo: Vec<String> = Vec::new();
+    for needed in dockerfile.needed_by(stage) {
+        for step in go_steps(dockerfile, needed)
+            .into_iter()
+            .filter(|s| s.go.builds())
+        {
+            for target in package_args(&step.go.args) {
+                for (dir, path) in &modules {
+                    for found in resolve(project, dir, path, &target) {
+                        if is_main(&found) {
+                            todo.push(found);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    let mut packages = BTreeSet::new();
+    while let Some(dir) = todo.pop() {
+        if !packages.insert(dir.clone()) {
+            continue;
+        }
+        for file in project.go_files.iter().filter(|f| parent(&f.path) == dir) {
+            for (_, import) in &file.source.imports {
+                for (module_dir, module_path) in &modules {
+                    if let Some(rest) = import.strip_prefix(module_path) {
+                        if rest.is_empty() || rest.starts_with('/') {
+                            if let Some(joined) = join(module_dir, rest.trim_start_matches('/')) {
+                                todo.push(joined);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    packages
+}
+
+/// The package arguments of `go build`: not flags, not their values (`.` when none).
+fn package_args(args: &[String]) -> Vec<String> {
+    const TAKES_VALUE: &[&str] = &[
+        "-o",
+        "-ldflags",
+        "-gcflags",
+        "-asmflags",
+        "-tags",
+        "-mod",
+        "-C",
+        "-p",
+        "-pkgdir",
+        "-installsuffix",
+        "-modfile",
+        "-overlay",
+        "-pgo",
+        "-buildmode",
+        "-compiler",
+        "-gccgoflags",
+        "-toolexec",
+        "-exec",
+    ];
+    let mut packages = Vec::new();
+    let mut skip = false;
+    for arg in args {
+        if skip {
+            skip = false;
+            continue;
+        }
+        if arg.starts_with('-') {
+            let flag = arg.trim_start_matches('-');
+            skip = !arg.contains('=') && TAKES_VALUE.contains(&format!("-{flag}").as_str());
+            continue;
+        }
+        packages.push(arg.clone());
+    }
+    if packages.is_empty() {
+        packages.push(".".to_string());
+    }
+    packages
+}
+
+/// Folders of `module` (at `dir`, path `path`) that `target` names: `.`, `./cmd/api`,
+/// `./cmd/...`, `example.com/app/cmd/api`, `main.go`.
+fn resolve(project: &Project, dir: &str, path: &str, target: &str) -> Vec<String> {
+    let in_module = target
+        .strip_prefix(path)
+        .filter(|rest| rest.is_empty() || rest.starts_with('/'));
+    let relative = if let Some(rest) = in_module {
+        rest.trim_start_matches('/').to_string()
+    } else if target == "." || target.starts_with("./") {
+        target
+            .trim_start_matches("./")
+            .trim_start_matches('.')
+            .to_string()
+    } else if target.ends_with(".go") {
+        parent(target.trim_start_matches("./")).to_string()
+    } else {
+        return Vec::new();
+    };
+    if let Some(prefix) = relative.strip_suffix("...") {
+        let Some(base) = join(dir, prefix.trim_end_matches('/')) else {
+            return Vec::new();
+        };
+        return project
+            .go_files
+            .iter()
+            .map(|file| parent(&file.path).to_string())
+            .filter(|folder| is_under(folder, &base))
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+    }
+    join(dir, relative.trim_end_matches('/'))
+        .into_iter()
+        .collect()
+}
