@@ -393,6 +393,8 @@ fn deliberate_local_listeners_and_unbuilt_code_are_not_flagged() {
         "listen-localhost-in-tools-main",
         "listen-addr-from-env-set-in-dockerfile",
         "listen-addr-from-flag-set-in-cmd",
+        "listen-localhost-pprof-only-visible-listener",
+        "listen-localhost-admin-beside-exposed-port",
     ] {
         let found = findings(shape);
         assert_eq!(places(&found, "SD706"), Vec::<String>::new(), "{shape}");
@@ -445,4 +447,21 @@ fn the_loopback_finding_shows_in_text_and_sarif_and_explains_itself() {
         "{explained}"
     );
     assert!(explained.contains("localhost:6060"), "{explained}");
+}
+
+#[test]
+fn the_only_listener_on_loopback_is_a_warning_without_expose_and_an_error_when_compose_publishes_it(
+) {
+    let found = findings("listen-gin-run-localhost-no-expose");
+    assert_eq!(
+        places(&found, "SD706"),
+        ["cmd/api/main.go:8 warning likely"]
+    );
+    assert!(message(&found, "SD706").contains("which EXPOSEs no port"));
+    let found = findings("listen-localhost-compose-published");
+    assert_eq!(
+        places(&found, "SD706"),
+        ["cmd/api/main.go:10 error certain"]
+    );
+    assert!(message(&found, "SD706").contains("the container port compose publishes"));
 }

@@ -99,27 +99,48 @@ fn field<'a>(text: &'a str, key: &str) -> Option<&'a str> {
     Some(value[..end].trim())
 }
 
-/// `ListenAndServe(addr, …)`, `ListenAndServeTLS(…)`, `net.Listen("tcp", addr)`.
+/// `ListenAndServe(addr, …)`, `ListenAndServeTLS(…)`, `net.Listen("tcp", addr)`,
+/// `tls.Listen("tcp", addr, …)`; and the web frameworks' `r.Run("…")` (gin),
+/// `e.Start("…")` (echo), `app.Listen("…")` (fiber), counted only with a literal
+/// address (`cmd.Start()` and `t.Run("name", …)` are no listeners).
 fn calls_in(line: &str, number: usize, calls: &mut Vec<ListenCall>) {
     for (marker, what, position) in [
         ("ListenAndServe(", "ListenAndServe", 0),
         ("ListenAndServeTLS(", "ListenAndServe", 0),
         ("net.Listen(", "net.Listen", 1),
+        ("tls.Listen(", "tls.Listen", 1),
+        (".Run(", ".Run", 0),
+        (".Start(", ".Start", 0),
+        (".Listen(", ".Listen", 0),
     ] {
         let Some(at) = line.find(marker) else {
             continue;
         };
-        let args = split_args(&line[at + marker.len()..]);
-        if marker == "net.Listen(" && !args.first().is_some_and(|a| a.starts_with("\"tcp")) {
+        let framework = marker.starts_with('.');
+        if framework && (line[..at].ends_with("net") || line[..at].ends_with("tls")) {
             continue;
         }
-        if let Some(arg) = args.get(position) {
-            calls.push(ListenCall {
-                line: number,
-                what,
-                address: argument(arg),
-            });
+        let args = split_args(&line[at + marker.len()..]);
+        if position == 1 && !args.first().is_some_and(|a| a.starts_with("\"tcp")) {
+            continue;
         }
+        let Some(arg) = args.get(position) else {
+            continue;
+        };
+        let address = argument(arg);
+        let is_address = |text: &str| {
+            text.rsplit_once(':').is_some_and(|(_, port)| {
+                !port.is_empty() && port.chars().all(|c| c.is_ascii_digit())
+            })
+        };
+        if framework && !matches!(&address, Arg::Literal(text) if is_address(text)) {
+            continue;
+        }
+        calls.push(ListenCall {
+            line: number,
+            what,
+            address,
+        });
     }
 }
 
@@ -289,6 +310,9 @@ mod tests {
             "\tgo srv.ListenAndServeTLS(\"\", \"\")\n",
             "\tother := &http.Server{Addr: \":\" + port, Handler: h}\n",
             "\tnet.Listen(\"unix\", \"/tmp/s\")\n",
+            "\tr.Run(\"localhost:8081\")\n",
+            "\tcmd.Start(); t.Run(\"name\", f)\n",
+            "\tapp.Listen(\":3000\")\n",
             "\t// http.ListenAndServe(\"localhost:1\", nil)\n",
             "}\n",
         ));
@@ -305,6 +329,8 @@ mod tests {
                 "6:http.Server Addr Name(\"addr\")",
                 "9:ListenAndServe Literal(\"\")",
                 "10:http.Server Addr Expression(\"\\\":\\\" + port\")",
+                "12:.Run Literal(\"localhost:8081\")",
+                "14:.Listen Literal(\":3000\")",
             ]
         );
     }

@@ -9,13 +9,16 @@
 //!   targets of the stages the runtime stage needs, and the module packages they
 //!   import), never `_test.go` files, a `tools/` or `examples/` main the image does
 //!   not build, or a Dockerfile that only runs tests;
-//! - a loopback listener beside another listener (a pprof or admin port on
-//!   `localhost:6060` next to the public one) is flagged only when its port is the one
-//!   the image EXPOSEs;
+//! - a loopback listener is an error when its port is the one the image EXPOSEs. On
+//!   another port it is silent when anything suggests a public listener elsewhere:
+//!   another listen call, an EXPOSE of another port (the public one may be opened by
+//!   a library doctor does not read), net/http/pprof imported, port 6060. Only when
+//!   it is the sole listener found and the image EXPOSEs nothing is it a warning;
 //! - an address that is only a default (an env variable or a flag) is silent when the
 //!   Dockerfile (ENV, CMD, ENTRYPOINT) or a compose file sets that variable or flag,
-//!   unless it sets it to loopback too; when nothing in the project sets it, the
-//!   default is what runs, unless the deployment passes it: a warning, `likely`.
+//!   unless it sets it to loopback too; when nothing in the project sets it and the
+//!   port is the EXPOSEd one, the default is what runs unless the deployment passes
+//!   it: a warning, `likely`. A default on a port the image does not EXPOSE is silent.
 
 use std::collections::BTreeSet;
 
@@ -73,6 +76,8 @@ struct Image {
     command: Vec<String>,
     /// The text of the project's compose files (environment, command).
     compose: Vec<String>,
+    /// Container ports the compose files publish (`"8080:8080"`, `target: 8080`).
+    mapped: Vec<u16>,
 }
 
 impl Image {
@@ -82,18 +87,21 @@ impl Image {
         dockerfile: &Dockerfile,
         stage: usize,
     ) -> Image {
+        let compose: Vec<String> = project
+            .compose_files
+            .iter()
+            .filter_map(|compose| std::fs::read_to_string(project.root.join(&compose.path)).ok())
+            .collect();
         let mut image = Image {
             dockerfile: view.path.clone(),
             exposed: Vec::new(),
             env: Vec::new(),
             command: Vec::new(),
-            compose: project
-                .compose_files
+            mapped: compose
                 .iter()
-                .filter_map(|compose| {
-                    std::fs::read_to_string(project.root.join(&compose.path)).ok()
-                })
+                .flat_map(|text| published_ports(text))
                 .collect(),
+            compose,
         };
         let mut chain = vec![stage];
         while let Base::Stage(parent) = dockerfile.base(*chain.last().unwrap_or(&stage)) {
@@ -152,6 +160,44 @@ impl Image {
     }
 }
 
+/// The container ports of compose `ports:` entries, read from the text: `- "8080:8080"`,
+/// `- 127.0.0.1:8080:8080/tcp`, `target: 8080`.
+fn published_ports(text: &str) -> Vec<u16> {
+    text.lines()
+        .filter_map(|line| {
+            let line = line.trim();
+            let bare = line.strip_prefix("- ").unwrap_or(line);
+            if let Some(target) = bare.strip_prefix("target:") {
+                return target.trim().trim_matches(['"', '\'']).parse().ok();
+            }
+            let entry = line.strip_prefix("- ")?.trim().trim_matches(['"', '\'']);
+            let spec = without_variables(entry.split('/').next()?);
+            // `REDIS_ADDR=redis:6379`, `./data:/data`: no port mappings.
+            if !spec
+                .chars()
+                .all(|c| c.is_ascii_digit() || ".:[]-".contains(c))
+            {
+                return None;
+            }
+            spec.rsplit_once(':')?.1.parse().ok()
+        })
+        .collect()
+}
+
+/// The text without its `${…}` parts.
+fn without_variables(text: &str) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(start) = rest.find("${") {
+        out.push_str(&rest[..start]);
+        rest = rest[start..]
+            .find('}')
+            .map_or("", |end| &rest[start + end + 1..]);
+    }
+    out.push_str(rest);
+    out
+}
+
 /// Where one listen call's address comes from.
 enum Address {
     /// Loopback for sure: a literal or a constant.
@@ -190,63 +236,125 @@ fn judge(project: &Project, packages: &BTreeSet<String>, image: &Image) -> Vec<F
             !std::ptr::eq(*call, this) && matches!(address, Address::Other)
         })
     };
-    let mut findings = Vec::new();
-    for (file, call, address) in &calls {
-        let port = match address {
-            Address::Loopback(port) | Address::LoopbackDefault { port, .. } => *port,
-            Address::Other => continue,
-        };
-        let exposed = image.exposed.contains(&port);
-        if others(call) && !exposed {
-            continue; // a local debug or admin listener beside the public one
-        }
-        let reason = if exposed {
+    // net/http/pprof serves on whatever listener it is given: a loopback one is the
+    // deliberate, local profiling port.
+    let profiles = files.iter().any(|file| {
+        file.source
+            .imports
+            .iter()
+            .any(|(_, path)| path == "net/http/pprof")
+    });
+    calls
+        .iter()
+        .filter_map(|(file, call, address)| {
+            let port = match address {
+                Address::Loopback(port) | Address::LoopbackDefault { port, .. } => *port,
+                Address::Other => return None,
+            };
+            let exposed = image.exposed.contains(&port) || image.mapped.contains(&port);
+            let public_elsewhere = others(call)
+                || !image.exposed.is_empty()
+                || !image.mapped.is_empty()
+                || profiles
+                || port == 6060;
+            if !exposed && public_elsewhere {
+                // A local debug or admin listener beside the public one (which may be
+                // opened by a library or framework doctor does not read).
+                return None;
+            }
+            let site = Site {
+                location: Location::line(&file.path, call.line),
+                what: call.what,
+                port,
+                exposed,
+            };
+            match address {
+                Address::Loopback(_) => Some(site.literal(image)),
+                Address::LoopbackDefault { what, .. } => site.default(image, what),
+                Address::Other => None,
+            }
+        })
+        .collect()
+}
+
+/// One loopback listen call that may be the service's port.
+struct Site {
+    location: Location,
+    what: &'static str,
+    port: u16,
+    /// Its port is the one the image EXPOSEs (else it is the only listener found, in
+    /// an image that EXPOSEs nothing).
+    exposed: bool,
+}
+
+impl Site {
+    fn reason(&self, image: &Image) -> String {
+        if image.exposed.contains(&self.port) {
             format!("the port `{}` EXPOSEs", image.dockerfile)
+        } else if self.exposed {
+            "the container port compose publishes".to_string()
         } else {
             format!(
-                "the only listener of the service `{}` builds",
+                "the only listener found in the service `{}` builds, which EXPOSEs no port",
                 image.dockerfile
             )
-        };
-        let location = Location::line(&file.path, call.line);
-        match address {
-            Address::Loopback(_) => findings.push(Finding::new(
-                &LISTEN_ON_LOOPBACK,
-                location,
-                format!(
-                    "`{}` listens on loopback port {port} ({reason}): inside the container nothing outside it can reach that port, so the mapped port never answers",
-                    call.what
-                ),
-            ).hint(format!("Listen on `:{port}` (every interface)."))),
-            Address::LoopbackDefault { what, .. } => {
-                let (set, described) = match what {
-                    Override::Env(name) => (image.env_value(name), format!("the env variable `{name}`")),
-                    Override::Flag(name) => (image.flag_value(name), format!("the flag `-{name}`")),
-                };
-                match set {
-                    // Set to loopback in the image itself: as sure as a literal.
-                    Some(Some(value)) if loopback_port(&value).is_some() => findings.push(Finding::new(
-                        &LISTEN_ON_LOOPBACK,
-                        location,
-                        format!("`{}` takes its address from {described}, which `{}` sets to `{value}` ({reason}): the mapped port never answers", call.what, image.dockerfile),
-                    ).hint(format!("Set it to `:{port}`."))),
-                    Some(_) => {} // set to something else (or by compose): trust it
-                    None => findings.push(
-                        Finding::new(
-                            &LISTEN_ON_LOOPBACK,
-                            location,
-                            format!("`{}` takes its address from {described}, whose default is loopback port {port} ({reason}), and neither the Dockerfile nor compose sets it: unless the deployment does, the mapped port never answers", call.what),
-                        )
-                        .severity(Severity::Warning)
-                        .confidence(Confidence::Likely)
-                        .hint(format!("Make the default `:{port}`, or set it in the Dockerfile (`ENV`, or the flag in CMD).")),
-                    ),
-                }
-            }
-            Address::Other => {}
         }
     }
-    findings
+
+    fn finding(&self, message: String) -> Finding {
+        Finding::new(&LISTEN_ON_LOOPBACK, self.location.clone(), message)
+    }
+
+    /// A literal or constant loopback address: an error on the EXPOSEd port.
+    fn literal(&self, image: &Image) -> Finding {
+        let (what, port, reason) = (self.what, self.port, self.reason(image));
+        if self.exposed {
+            return self
+                .finding(format!(
+                    "`{what}` listens on loopback port {port} ({reason}): inside the container nothing outside it can reach that port, so the mapped port never answers"
+                ))
+                .hint(format!("Listen on `:{port}` (every interface)."));
+        }
+        self.finding(format!(
+            "`{what}` listens on loopback port {port} ({reason}): if this is the service's port, nothing outside the container can reach it"
+        ))
+        .severity(Severity::Warning)
+        .confidence(Confidence::Likely)
+        .hint(format!("Listen on `:{port}` (every interface), and EXPOSE it."))
+    }
+
+    /// A loopback default of an env variable or flag: judged by what the project sets.
+    fn default(&self, image: &Image, source: &Override) -> Option<Finding> {
+        let (set, described) = match source {
+            Override::Env(name) => (image.env_value(name), format!("the env variable `{name}`")),
+            Override::Flag(name) => (image.flag_value(name), format!("the flag `-{name}`")),
+        };
+        let (what, port, reason) = (self.what, self.port, self.reason(image));
+        match set {
+            // Set to loopback in the image itself: as sure as a literal.
+            Some(Some(value)) if loopback_port(&value).is_some() => Some(
+                self.finding(format!(
+                    "`{what}` takes its address from {described}, which `{}` sets to `{value}` ({reason}): the mapped port never answers",
+                    image.dockerfile
+                ))
+                .hint(format!("Set it to `:{port}`.")),
+            ),
+            // Set to something else, or by compose: trust it.
+            Some(_) => None,
+            // A default on a port the image does not EXPOSE: too unsure.
+            None if !self.exposed => None,
+            None => Some(
+                self.finding(format!(
+                    "`{what}` takes its address from {described}, whose default is loopback port {port} ({reason}), and neither the Dockerfile nor compose sets it: unless the deployment does, the mapped port never answers"
+                ))
+                .severity(Severity::Warning)
+                .confidence(Confidence::Likely)
+                .hint(format!(
+                    "Make the default `:{port}`, or set it in the Dockerfile (`ENV`, or the flag in CMD)."
+                )),
+            ),
+        }
+    }
 }
 
 /// What a listen call's argument is, from the declarations of its package.
@@ -429,4 +537,31 @@ fn resolve(project: &Project, dir: &str, path: &str, target: &str) -> Vec<String
     join(dir, relative.trim_end_matches('/'))
         .into_iter()
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn compose_port_mappings_give_their_container_port() {
+        let compose = "services:\n  api:\n    ports:\n      - \"${HOST_PORT:-8080}:8080\"\n      - 127.0.0.1:9090:9090/tcp\n      - target: 7070\n    environment:\n      - REDIS_ADDR=redis:6379\n    volumes:\n      - ./data:/data\n";
+        assert_eq!(published_ports(compose), [8080, 9090, 7070]);
+    }
+
+    #[test]
+    fn go_build_package_arguments_skip_flags_and_their_values() {
+        let args: Vec<String> = [
+            "-trimpath",
+            "-ldflags",
+            "-s -w",
+            "-o",
+            "/out/api",
+            "./cmd/api",
+        ]
+        .map(String::from)
+        .to_vec();
+        assert_eq!(package_args(&args), ["./cmd/api"]);
+        assert_eq!(package_args(&["-o=/app".to_string()]), ["."]);
+    }
 }
