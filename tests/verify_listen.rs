@@ -64,3 +64,36 @@ fn a_service_bound_to_loopback_is_named_with_the_fix() {
     let left = verify_leftovers(name);
     assert!(left.is_empty(), "verify left behind: {left:?}");
 }
+
+/// A service on another port than the one the image EXPOSEs: verify names both.
+#[test]
+fn a_service_on_another_port_is_named_with_the_port_verify_publishes() {
+    if !require_docker() {
+        return;
+    }
+    let name = &unique("vl-otherport");
+    let (_tmp, dir) = project_in_temp(name, &[]);
+    let main = dir.join("cmd").join(name).join("main.go");
+    let source = std::fs::read_to_string(&main).unwrap();
+    std::fs::write(
+        &main,
+        source.replace("Addr: \":\" + port", "Addr: \":9090\""),
+    )
+    .unwrap();
+    let out = scaffold()
+        .arg("verify")
+        .arg(&dir)
+        .args(["--timeout", "3", "--rm-image"])
+        .timeout(Duration::from_secs(900))
+        .assert()
+        .code(1);
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+    assert!(
+        stderr.contains("the service listens on :9090 inside the container"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("verify publishes port 8080"), "{stderr}");
+    assert!(stderr.contains("pass --port 9090"), "{stderr}");
+    let left = verify_leftovers(name);
+    assert!(left.is_empty(), "verify left behind: {left:?}");
+}

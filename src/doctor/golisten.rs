@@ -17,6 +17,9 @@ pub struct ListenFacts {
     /// `NAME := flag.String("addr", "default", …)`, `flag.StringVar(&NAME, "addr", "default", …)`:
     /// NAME, the flag, its default.
     pub flags: Vec<(String, String, String)>,
+    /// Names also assigned something else (`addr = v`, `addr := cfg.Listen`): their
+    /// value is not known.
+    pub reassigned: Vec<String>,
 }
 
 /// A call or field that takes a listen address.
@@ -243,6 +246,8 @@ fn declarations_in(line: &str, facts: &mut ListenFacts) {
         {
             facts.strings.push((name.to_string(), default));
         }
+    } else {
+        facts.reassigned.push(name.to_string());
     }
 }
 
@@ -344,7 +349,9 @@ mod tests {
             "flag.StringVar(&cfg.Addr, \"listen\", \"127.0.0.1:9090\", \"where\")\n",
             "port := os.Getenv(\"PORT\")\n",
             "bind := getEnv(\"BIND_ADDR\", \"localhost:8080\")\n",
+            "if v := os.Getenv(\"LISTEN\"); v != \"\" {\n\tlistenAddr = v\n}\n",
         ));
+        assert!(facts.reassigned.contains(&"listenAddr".to_string()));
         assert_eq!(
             facts.strings,
             [

@@ -379,6 +379,9 @@ fn address(package: &[&GoFile], arg: &Arg) -> Address {
         }
     }
     let package_facts = || package.iter().map(|file| &file.source.listen);
+    if package_facts().any(|facts| facts.reassigned.iter().any(|var| var == name)) {
+        return Address::Other; // `addr = v`: set from something doctor does not follow
+    }
     let values: Vec<&String> = package_facts()
         .flat_map(|facts| facts.strings.iter())
         .filter(|(var, _)| var == name)
