@@ -225,14 +225,13 @@ pub fn look_inside(
     logs: &[String],
     local_linux: bool,
 ) -> Result<Option<String>, Error> {
-    let sockets = match local_linux {
-        true => host_proc(engine, container)?.map(|listeners| (listeners, Source::HostProc)),
-        false => None,
-    };
-    let sockets = match sockets {
-        Some(found) => Some(found),
-        None => exec_proc(engine, container)?.map(|listeners| (listeners, Source::ExecProc)),
-    };
+    let mut sockets = None;
+    if local_linux {
+        sockets = host_proc(engine, container)?.map(|listeners| (listeners, Source::HostProc));
+    }
+    if sockets.is_none() {
+        sockets = exec_proc(engine, container)?.map(|listeners| (listeners, Source::ExecProc));
+    }
     let sockets = sockets
         .or_else(|| listening_line(logs).map(|(line, listeners)| (listeners, Source::Log(line))));
     Ok(sockets.and_then(|(listeners, source)| {

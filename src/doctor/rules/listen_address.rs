@@ -161,7 +161,7 @@ impl Image {
 }
 
 /// The container ports of compose `ports:` entries, read from the text: `- "8080:8080"`,
-/// `- 127.0.0.1:8080:8080/tcp`, `target: 8080`.
+/// `- 127.0.0.1:8080:8080/tcp`, `- 8080`, `target: 8080`.
 fn published_ports(text: &str) -> Vec<u16> {
     text.lines()
         .filter_map(|line| {
@@ -179,7 +179,7 @@ fn published_ports(text: &str) -> Vec<u16> {
             {
                 return None;
             }
-            spec.rsplit_once(':')?.1.parse().ok()
+            spec.rsplit(':').next()?.parse().ok()
         })
         .collect()
 }
@@ -548,8 +548,8 @@ mod tests {
 
     #[test]
     fn compose_port_mappings_give_their_container_port() {
-        let compose = "services:\n  api:\n    ports:\n      - \"${HOST_PORT:-8080}:8080\"\n      - 127.0.0.1:9090:9090/tcp\n      - target: 7070\n    environment:\n      - REDIS_ADDR=redis:6379\n    volumes:\n      - ./data:/data\n";
-        assert_eq!(published_ports(compose), [8080, 9090, 7070]);
+        let compose = "services:\n  api:\n    ports:\n      - \"${HOST_PORT:-8080}:8080\"\n      - 127.0.0.1:9090:9090/tcp\n      - target: 7070\n      - 6060\n    environment:\n      - REDIS_ADDR=redis:6379\n    volumes:\n      - ./data:/data\n";
+        assert_eq!(published_ports(compose), [8080, 9090, 7070, 6060]);
     }
 
     #[test]
