@@ -52,6 +52,7 @@ const EXPECTED: &[(&str, &[&str])] = &[
         "host-specific-bind-path",
         &["compose.yaml:5", "compose.yaml:6"],
     ),
+    ("listen-on-loopback", &["internal/web/server.go:10"]),
 ];
 
 /// Rules a fixture folder cannot show (they need git's view or a WSL machine), and the

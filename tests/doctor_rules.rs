@@ -364,3 +364,106 @@ fn an_alpine_builder_without_gcc_builds_static_binaries_by_itself() {
     let found = findings("alpine-builder-with-gcc-to-scratch");
     assert_eq!(places(&found, "SD501"), ["Dockerfile:5 error certain"]);
 }
+
+// The 127.0.0.1 trap: a containerised service listening on loopback (SD706).
+
+#[test]
+fn a_service_listening_only_on_localhost_is_an_error_at_its_listen_call() {
+    let found = findings("listen-localhost-only-service");
+    assert_eq!(
+        places(&found, "SD706"),
+        ["cmd/api/main.go:12 error certain"]
+    );
+    let text = message(&found, "SD706");
+    assert!(text.contains("loopback port 8080"), "{text}");
+    assert!(text.contains("the port `Dockerfile` EXPOSEs"), "{text}");
+    // A constant used as an http.Server Addr in a package the main imports.
+    let found = findings("listen-on-loopback/bad");
+    assert_eq!(
+        places(&found, "SD706"),
+        ["internal/web/server.go:10 error certain"]
+    );
+}
+
+#[test]
+fn deliberate_local_listeners_and_unbuilt_code_are_not_flagged() {
+    for shape in [
+        "listen-localhost-pprof-beside-public",
+        "listen-localhost-in-test-file",
+        "listen-localhost-in-tools-main",
+        "listen-addr-from-env-set-in-dockerfile",
+        "listen-addr-from-flag-set-in-cmd",
+        "listen-localhost-pprof-only-visible-listener",
+        "listen-localhost-admin-beside-exposed-port",
+        // Overridden by a variable doctor does not follow: unknown, so silent.
+        "listen-default-reassigned-from-env",
+    ] {
+        let found = findings(shape);
+        assert_eq!(places(&found, "SD706"), Vec::<String>::new(), "{shape}");
+    }
+}
+
+#[test]
+fn a_localhost_default_nothing_overrides_is_a_likely_warning() {
+    let found = findings("listen-addr-from-env-default-localhost");
+    assert_eq!(
+        places(&found, "SD706"),
+        ["cmd/api/main.go:14 warning likely"]
+    );
+    let text = message(&found, "SD706");
+    assert!(text.contains("the env variable `ADDR`"), "{text}");
+    assert!(
+        text.contains("neither the Dockerfile nor compose sets it"),
+        "{text}"
+    );
+}
+
+#[test]
+fn the_loopback_finding_shows_in_text_and_sarif_and_explains_itself() {
+    let source = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/doctor/listen-localhost-only-service");
+    let text = doctor().arg(&source).output().unwrap();
+    assert_eq!(text.status.code(), Some(1));
+    let text = String::from_utf8(text.stdout).unwrap();
+    assert!(
+        text.contains("line 12  error   SD706 listen-on-loopback (certain)"),
+        "{text}"
+    );
+    let sarif = doctor()
+        .arg(&source)
+        .args(["--format", "sarif"])
+        .output()
+        .unwrap();
+    let sarif: Value = serde_json::from_slice(&sarif.stdout).unwrap();
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    let result = results
+        .iter()
+        .find(|r| r["ruleId"] == "SD706")
+        .unwrap_or_else(|| panic!("{sarif:#}"));
+    assert_eq!(result["level"], "error", "{result}");
+    let explained = doctor().args(["--explain", "SD706"]).output().unwrap();
+    assert_eq!(explained.status.code(), Some(0));
+    let explained = String::from_utf8(explained.stdout).unwrap();
+    assert!(
+        explained.contains("SD706 listen-on-loopback"),
+        "{explained}"
+    );
+    assert!(explained.contains("localhost:6060"), "{explained}");
+}
+
+#[test]
+fn the_only_listener_on_loopback_is_a_warning_without_expose_and_an_error_when_compose_publishes_it(
+) {
+    let found = findings("listen-gin-run-localhost-no-expose");
+    assert_eq!(
+        places(&found, "SD706"),
+        ["cmd/api/main.go:8 warning likely"]
+    );
+    assert!(message(&found, "SD706").contains("which EXPOSEs no port"));
+    let found = findings("listen-localhost-compose-published");
+    assert_eq!(
+        places(&found, "SD706"),
+        ["cmd/api/main.go:10 error certain"]
+    );
+    assert!(message(&found, "SD706").contains("the container port compose publishes"));
+}

@@ -10,10 +10,17 @@ pub struct GoSource {
     pub imports: Vec<(usize, String)>,
     /// (line, patterns of one `//go:embed` directive).
     pub embeds: Vec<(usize, Vec<String>)>,
+    /// The `package` clause's name (`main` for a command).
+    pub package: Option<String>,
+    /// Where it listens, for the listen-on-loopback rule.
+    pub listen: super::golisten::ListenFacts,
 }
 
 pub fn parse(text: &str) -> GoSource {
-    let mut source = GoSource::default();
+    let mut source = GoSource {
+        listen: super::golisten::facts(text),
+        ..GoSource::default()
+    };
     let mut in_comment = false;
     let mut in_import_block = false;
     let mut imports_done = false;
@@ -60,7 +67,9 @@ pub fn parse(text: &str) -> GoSource {
                     .imports
                     .extend(quoted_paths(rest).into_iter().map(|path| (number, path)));
             }
-        } else if !line.starts_with("package") {
+        } else if let Some(name) = line.strip_prefix("package ") {
+            source.package = Some(name.trim().to_string());
+        } else {
             // The first declaration ends the import section.
             imports_done = true;
         }
@@ -70,7 +79,7 @@ pub fn parse(text: &str) -> GoSource {
 
 /// The line without `//` and `/* … */` comments (strings are rare enough in the
 /// import section to ignore).
-fn strip_comments<'a>(line: &'a str, in_comment: &mut bool) -> Cow<'a, str> {
+pub(crate) fn strip_comments<'a>(line: &'a str, in_comment: &mut bool) -> Cow<'a, str> {
     if !*in_comment && !line.contains('/') {
         return Cow::Borrowed(line);
     }

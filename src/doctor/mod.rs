@@ -21,6 +21,7 @@ pub mod finding;
 pub mod fix;
 pub mod gitattributes;
 pub mod go_steps;
+pub mod golisten;
 pub mod gomod;
 pub mod gosource;
 pub mod host;

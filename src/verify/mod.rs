@@ -11,6 +11,7 @@ pub mod build;
 pub mod cleanup;
 pub mod compose;
 pub mod hardened;
+pub mod listening;
 pub mod owner;
 pub mod preflight;
 pub mod probe;

@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use super::build::TAIL_LINES;
 use super::cleanup::Cleanup;
+use super::listening;
 use super::preflight::Ready;
 use super::probe::{self, Response, Target, Timeouts};
 use super::wait::{self, Waited};
@@ -88,10 +89,20 @@ pub fn start(
         Waited::Exited => Err(stopped(engine, &name, path)),
         Waited::TimedOut { last } => {
             let (exit_code, logs) = exit_code_and_logs(engine, &name);
+            let inside = match exit_code {
+                None => listening::look_inside(
+                    engine,
+                    &name,
+                    container_port,
+                    &logs,
+                    engine_on_this_linux(ready),
+                )?,
+                Some(_) => None,
+            };
             Err(Error::NotHealthy {
                 url: target.url(path),
                 seconds: timeout.as_secs(),
-                hint: not_healthy_hint(&last, path),
+                hint: inside.unwrap_or_else(|| not_healthy_hint(&last, path)),
                 last,
                 exit_code,
                 logs,
@@ -107,6 +118,11 @@ fn not_healthy_hint(last: &str, path: &str) -> String {
     } else {
         "raise --timeout if the service needs longer".to_string()
     }
+}
+
+/// Whether the engine's process ids are this machine's: a local daemon on Linux.
+fn engine_on_this_linux(ready: &Ready) -> bool {
+    cfg!(target_os = "linux") && ready.endpoint.ports == engine::endpoint::PortHost::Local
 }
 
 /// `GET /` on a service that is up: what the report shows.

@@ -1,9 +1,10 @@
 //! Every doctor rule, one file per pitfall of pitfalls.md, registered here.
 //!
 //! Ids are stable: the hundreds digit is the pitfall (1 path case, 2 line endings,
-//! 3 module downloads, 4 layer cache, 5 cgo, 6 base image, 7 permissions, 8 WSL
-//! placement; 0 for files doctor cannot read). A rule is never renumbered or reused;
-//! a retired rule keeps its id out of use: see `RETIRED`.
+//! 3 module downloads, 4 layer cache, 5 cgo, 6 base image, 7 permissions and how the
+//! service runs in its container (SD706 listen-on-loopback), 8 WSL placement; 0 for
+//! files doctor cannot read). A rule is never renumbered or reused; a retired rule
+//! keeps its id out of use: see `RETIRED`.
 //!
 //! To add a rule: write a `pub static NAME: Rule` (with its `--explain` example and
 //! default confidence) and its check function in the file of its pitfall, add it to
@@ -16,6 +17,7 @@ pub mod base_image;
 pub mod cgo;
 pub mod layer_cache;
 pub mod line_endings;
+pub mod listen_address;
 pub mod modules;
 pub mod path_case;
 pub mod permissions;
@@ -51,6 +53,7 @@ pub static ALL: &[&Rule] = &[
     &permissions::RUNS_AS_ROOT,
     &permissions::NON_NUMERIC_USER,
     &permissions::HOST_SPECIFIC_BIND_PATH,
+    &listen_address::LISTEN_ON_LOOPBACK,
     &wsl::PROJECT_ON_WINDOWS_DRIVE,
 ];
 
