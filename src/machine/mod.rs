@@ -163,4 +163,100 @@ mod tests {
         assert_eq!(find("engine-clock-drift").map(|r| r.id), Some("SH501"));
         assert!(find("SD302").is_none());
     }
+
+    /// A Windows laptop in WSL with Docker Desktop, behind a company proxy, as recorded
+    /// from its commands and files: every check has something to say.
+    fn recorded_wsl_laptop() -> Facts {
+        use crate::engine::EngineKind;
+        use crate::host::HostResources;
+        use crate::verify::preflight::{Builder, Version, Versions};
+        let dir = PathBuf::from("/mnt/c/Users/me/src/orders");
+        Facts {
+            dir: dir.clone(),
+            engine: engine::Facts::Running(engine::Running {
+                kind: EngineKind::Docker,
+                versions: Versions {
+                    client: Some(Version(28, 1)),
+                    client_text: "28.1.1".into(),
+                    server: Some(Version(28, 1)),
+                    server_os: Some("linux".into()),
+                },
+                builder: Ok(Builder::BuildKit),
+                resources: engine::resources(r#"{"NCPU":8,"MemTotal":8233017344,"OperatingSystem":"Docker Desktop"}"#),
+                compose: Some(("docker compose".into(), "Docker Compose version v2.35.1-desktop.1\n".into())),
+                project_needs_buildkit: true,
+                project_uses_watch: false,
+            }),
+            wsl: wsl::Facts {
+                distro: Some("Ubuntu-22.04".into()),
+                windows: false,
+                dir,
+                wslconfig: Ok((PathBuf::from("/mnt/c/Users/me/.wslconfig"), Some("[wsl2]\r\nmemory=1GB\r\nprocessors=2\r\n".into()))),
+                wsl_conf: Some("[boot]\nsystemd=true\n".into()),
+                path: vec!["/usr/bin".into(), "/mnt/c/Windows/system32".into(), "/mnt/c/Users/me/AppData/Local/Programs/Microsoft VS Code/bin".into()],
+                resources: HostResources { memory_gib: 16, cores: 8 },
+            },
+            credentials: credentials::Facts {
+                config: PathBuf::from("/home/me/.docker/config.json"),
+                text: Some(r#"{"auths":{"https://index.docker.io/v1/":{}},"credsStore":"desktop.exe"}"#.into()),
+                on_path: Default::default(),
+            },
+            proxy: proxy::Facts {
+                proxy_env: vec![
+                    ("HTTPS_PROXY".into(), "http://proxy.corp.example:3128".into()),
+                    ("NO_PROXY".into(), "localhost,127.0.0.1,.corp.example".into()),
+                ],
+                docker_config: PathBuf::from("/home/me/.docker/config.json"),
+                docker_config_text: Some(r#"{"credsStore":"desktop.exe"}"#.into()),
+                go: vec![("GOPROXY".into(), "https://goproxy.corp.example,direct".into()), ("GOPRIVATE".into(), "git.corp.example/*".into()), ("GOSUMDB".into(), "sum.golang.org".into())],
+                go_source: "go env",
+                dockerfile: Some(("Dockerfile".into(), "FROM golang:1.22 AS build\nARG GOPROXY=https://proxy.golang.org,direct\nARG GOPRIVATE=\nRUN go mod download\n".into())),
+            },
+            clock: clock::Facts::Ran { image: "alpine:3.20".into(), before: 1_764_640_000, after: 1_764_640_001, engine: Ok(1_764_639_880) },
+            ports: ports::Facts {
+                published: ports::compose_ports("services:\n  app:\n    ports:\n      - \"${HOST_PORT:-8080}:8080\"\n"),
+                netsh: Ok("\r\nProtocol tcp Port Exclusion Ranges\r\n\r\nStart Port    End Port\r\n----------    --------\r\n      7999        8098\r\n     50000       50059     *\r\n".into()),
+            },
+            git: git::Facts {
+                autocrlf: Some(("true".into(), "global".into())),
+                in_repository: true,
+                gitattributes: None,
+                shell_script: Some("scripts/entrypoint.sh".into()),
+            },
+        }
+    }
+
+    #[test]
+    fn the_text_report_of_a_recorded_wsl_laptop() {
+        let reports = check(&recorded_wsl_laptop());
+        assert!(fails(&reports, Severity::Error));
+        let text = output::text(
+            "/mnt/c/Users/me/src/orders",
+            &reports,
+            Severity::Warning,
+            false,
+        );
+        insta::with_settings!({
+            snapshot_path => "../../snapshots",
+            prepend_module_to_snapshot => false,
+            omit_expression => true,
+        }, {
+            insta::assert_snapshot!("doctor_host__text", text);
+        });
+        let json: serde_json::Value =
+            serde_json::from_str(&output::json("/mnt/c/Users/me/src/orders", &reports)).unwrap();
+        let rules: Vec<&str> = json["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["rule"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            rules,
+            [
+                "SH301", "SH601", "SH201", "SH202", "SH401", "SH501", "SH701", "SH204", "SH403",
+                "SH403"
+            ]
+        );
+    }
 }

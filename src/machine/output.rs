@@ -24,8 +24,10 @@ pub fn render(
     }
 }
 
+/// Every finding with its check, the ones that break something first (as doctor's
+/// text leads with them), in check order within a severity.
 fn findings(reports: &[Report]) -> Vec<(&'static str, &HostFinding)> {
-    reports
+    let mut found: Vec<(&'static str, &HostFinding)> = reports
         .iter()
         .flat_map(|report| {
             report
@@ -33,7 +35,9 @@ fn findings(reports: &[Report]) -> Vec<(&'static str, &HostFinding)> {
                 .iter()
                 .map(move |finding| (report.check, finding))
         })
-        .collect()
+        .collect();
+    found.sort_by_key(|(_, finding)| std::cmp::Reverse(finding.severity));
+    found
 }
 
 pub fn text(dir: &str, reports: &[Report], threshold: Severity, color: bool) -> String {

@@ -309,7 +309,10 @@ fn go_settings(facts: &Facts, findings: &mut Vec<HostFinding>) -> String {
             Some((_, default)) if default != value => findings.push(
                 HostFinding::new(
                     &GO_SETTING_NEEDS_BUILD_ARG,
-                    format!("{setting}={value} here, and {name} defaults `ARG {setting}` to `{default}`"),
+                    match default.as_str() {
+                        "" => format!("{setting}={value} here, and {name} declares `ARG {setting}` with no default"),
+                        _ => format!("{setting}={value} here, and {name} defaults `ARG {setting}` to `{default}`"),
+                    },
                 )
                 .hint(format!("build with `--build-arg {setting}={value}` (compose: `build.args`)")),
             ),
