@@ -164,6 +164,15 @@ mod tests {
         assert!(find("SD302").is_none());
     }
 
+    #[test]
+    fn the_readme_lists_every_host_rule() {
+        let readme = include_str!("../../README.md");
+        for rule in ALL {
+            let row = format!("| {} | `{}` |", rule.id, rule.name);
+            assert!(readme.contains(&row), "README.md has no row {row}");
+        }
+    }
+
     /// A Windows laptop in WSL with Docker Desktop, behind a company proxy, as recorded
     /// from its commands and files: every check has something to say.
     fn recorded_wsl_laptop() -> Facts {
