@@ -298,6 +298,19 @@ fn go_settings(facts: &Facts, findings: &mut Vec<HostFinding>) -> String {
         if build.envs.iter().any(|env| env == setting) {
             continue; // the Dockerfile decides, on purpose
         }
+        let declared = |wanted: &str| build.args.iter().any(|(arg, _)| arg == wanted);
+        if *setting == "GOSUMDB" && !declared("GOSUMDB") && declared("GONOSUMDB") {
+            // GONOSUMDB (module patterns) is how such a Dockerfile skips the checksum
+            // database for private modules: the build can be told, no edit needed.
+            findings.push(
+                HostFinding::new(
+                    &GO_SETTING_NEEDS_BUILD_ARG,
+                    format!("GOSUMDB={value} here, and {name} takes `ARG GONOSUMDB` (no `ARG GOSUMDB`)"),
+                )
+                .hint("build with `--build-arg GONOSUMDB=PATTERNS` (or `--build-arg GOPRIVATE=PATTERNS`) naming the modules the checksum database must skip"),
+            );
+            continue;
+        }
         match build.args.iter().find(|(arg, _)| arg == setting) {
             None => findings.push(
                 HostFinding::new(
@@ -392,8 +405,9 @@ mod tests {
         let mut facts = facts();
         facts.go[0].1 = "https://goproxy.corp.example,direct".into();
         facts.go[1].1 = "git.corp.example/*".into();
+        facts.go[2].1 = "off".into();
         facts.dockerfile = Some(("Dockerfile".into(), PLAIN_DOCKERFILE.into()));
-        assert_eq!(ids(&facts), ["SH402", "SH402"]);
+        assert_eq!(ids(&facts), ["SH402", "SH402", "SH402"]);
     }
 
     #[test]
@@ -415,8 +429,8 @@ mod tests {
         facts.go[2].1 = "off".into();
         assert_eq!(
             ids(&facts),
-            ["SH403", "SH402"],
-            "scaffold's Dockerfile has no ARG GOSUMDB"
+            ["SH403", "SH403"],
+            "scaffold's Dockerfile takes GONOSUMDB instead"
         );
     }
 
