@@ -123,6 +123,7 @@ Examples:
   scaffold doctor --format sarif > doctor.sarif    for code scanning on a code host
   scaffold doctor --format json --fail-on error    machine-readable; fail only on errors
   scaffold doctor --explain SD302          why a rule matters, an example, and the fix
+  scaffold doctor --host                   check this machine: engine, WSL, proxies, clock, ports
 
 Exit codes: 0 no finding at or above --fail-on, 1 findings at or above it (or a fix that
 could not be written, or --verify rolled it back), 2 bad input; with --verify 3/4/5 as verify's
@@ -159,6 +160,13 @@ pub struct DoctorArgs {
     /// after (exit 1, saying why).
     #[arg(long, requires = "fix")]
     pub verify: bool,
+
+    /// Check this machine instead of the project: the container engine (version,
+    /// BuildKit, compose), WSL, docker's credential helpers, proxies and Go's module
+    /// settings against the build, the engine's clock, Windows' reserved ports and
+    /// git's core.autocrlf. DIR is the project the advice is for. Rules SH1xx-SH7xx.
+    #[arg(long, conflicts_with = "fix")]
+    pub host: bool,
 }
 
 /// `scaffold verify [DIR]`.

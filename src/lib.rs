@@ -21,6 +21,7 @@ pub mod exit_status;
 pub mod generate;
 pub mod host;
 pub mod interrupt;
+pub mod machine;
 pub mod report;
 pub mod update;
 pub mod verify;

@@ -2,17 +2,25 @@
 //! apply the safe fixes, print the findings, and exit 1 when any is at or above
 //! `--fail-on`.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
 
 use crate::cli::DoctorArgs;
 use crate::doctor::host::Host;
 use crate::doctor::{self, fix, output, verified_fix, Project};
+use crate::engine::SystemRunner;
 use crate::error::Error;
 use crate::exit_status::ExitStatus;
+use crate::machine;
 use crate::report::Reporter;
 
 pub fn run(args: &DoctorArgs, reporter: &Reporter) -> Result<ExitStatus, Error> {
     if let Some(key) = &args.explain {
+        if let Some(rule) = machine::find(key) {
+            reporter.output(machine::output::explain(rule));
+            return Ok(ExitStatus::Success);
+        }
         let rule =
             doctor::rules::find(key).ok_or_else(|| Error::UnknownRule { key: key.clone() })?;
         reporter.output(output::explain(rule));
@@ -21,6 +29,9 @@ pub fn run(args: &DoctorArgs, reporter: &Reporter) -> Result<ExitStatus, Error> 
     let dir = args.dir.clone().unwrap_or_else(|| PathBuf::from("."));
     if !dir.is_dir() {
         return Err(Error::NotAProjectFolder { path: dir });
+    }
+    if args.host {
+        return host_checks(args, &dir, reporter);
     }
     let host = Host::detect();
     let mut project = Project::load(&dir, host)?;
@@ -98,4 +109,42 @@ fn hidden_by_gitignore(project: &Project, findings: &[doctor::Finding]) -> Vec<S
 fn colours_wanted() -> bool {
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|value| !value.is_empty());
     !no_color && console::colors_enabled()
+}
+
+/// `doctor --host`: gathers this machine's facts, runs every host check, prints the
+/// reports, and fails as doctor does (`--fail-on`).
+fn host_checks(args: &DoctorArgs, dir: &Path, reporter: &Reporter) -> Result<ExitStatus, Error> {
+    if args.format == output::Format::Sarif {
+        return Err(Error::InvalidAnswer(
+            "--host reports on the machine, not on files: use --format text or --format json"
+                .to_string(),
+        ));
+    }
+    // A daemon that never answers should not hold a quick check for a minute.
+    let runner = match std::env::var_os(crate::engine::runner::TIMEOUT_VARIABLE) {
+        Some(_) => SystemRunner::from_env()?,
+        None => SystemRunner {
+            deadline: Duration::from_secs(20),
+        },
+    };
+    reporter.status(
+        "Checking",
+        "this machine (engine, WSL, credentials, proxies, clock, ports, git)",
+    );
+    let facts = machine::gather(dir, Arc::new(runner))?;
+    let reports = machine::check(&facts);
+    let color = args.format == output::Format::Text && colours_wanted();
+    let shown = facts.dir.display().to_string();
+    reporter.output(machine::output::render(
+        args.format,
+        &shown,
+        &reports,
+        args.fail_on,
+        color,
+    ));
+    Ok(if machine::fails(&reports, args.fail_on) {
+        ExitStatus::Failure
+    } else {
+        ExitStatus::Success
+    })
 }

@@ -176,7 +176,7 @@ fn summary(findings: &[Finding], threshold: Severity, color: bool) -> String {
     paint(color, style(line).bold())
 }
 
-fn severity_label(severity: Severity, color: bool) -> String {
+pub(crate) fn severity_label(severity: Severity, color: bool) -> String {
     let label = format!("{:<7}", severity.as_str());
     let styled = match severity {
         Severity::Error => style(label).red().bold(),
@@ -186,13 +186,13 @@ fn severity_label(severity: Severity, color: bool) -> String {
     paint(color, styled)
 }
 
-fn paint<D: std::fmt::Display>(color: bool, styled: console::StyledObject<D>) -> String {
+pub(crate) fn paint<D: std::fmt::Display>(color: bool, styled: console::StyledObject<D>) -> String {
     styled.force_styling(color).to_string()
 }
 
 /// Word-wraps `text` to WIDTH columns: `first` before the first line, `rest` before
 /// the others.
-fn wrap(text: &str, first: &str, rest: &str) -> String {
+pub(crate) fn wrap(text: &str, first: &str, rest: &str) -> String {
     let mut out = String::new();
     let mut line = first.to_string();
     let mut empty = true;
