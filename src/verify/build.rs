@@ -55,7 +55,13 @@ pub fn build_image(
     reporter: &Reporter,
 ) -> Result<Built, Error> {
     let tag = tag.to_string();
-    let mut args: Vec<&OsStr> = vec!["build".as_ref(), "--tag".as_ref(), tag.as_ref()];
+    let mut args: Vec<&OsStr> = vec!["build".as_ref()];
+    args.extend(
+        super::podman::build_args(ready.engine.kind)
+            .iter()
+            .map(OsStr::new),
+    );
+    args.extend([OsStr::new("--tag"), OsStr::new(&tag)]);
     if let Some(dockerfile) = dockerfile {
         args.extend(["--file".as_ref(), dockerfile.as_os_str()]);
     }
