@@ -9,6 +9,7 @@
 
 mod support;
 
+use std::path::Path;
 use std::process::{Command, Output};
 
 use regex::Regex;
@@ -32,6 +33,23 @@ fn json(stdout: &[u8]) -> Value {
 fn assert_nothing_left(name: &str) {
     let left = verify_leftovers_in("podman", name);
     assert!(left.is_empty(), "verify left behind in podman: {left:?}");
+}
+
+/// `scaffold verify DIR --engine podman --json EXTRA…`, which must succeed: its report
+/// and its stderr.
+fn verify_ok(dir: &Path, extra: &[&str]) -> (Value, String) {
+    let out = scaffold()
+        .arg("verify")
+        .arg(dir)
+        .args(["--engine", "podman", "--json"])
+        .args(extra)
+        .assert()
+        .success();
+    let output = out.get_output();
+    (
+        json(&output.stdout),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
 }
 
 /// `4.3.1` → (4, 3).
@@ -81,16 +99,7 @@ fn verify_runtime(runtime: &str, keep: bool) -> Option<(String, Value)> {
     }
     let name = unique(&format!("vp-{runtime}"));
     let (_tmp, dir) = project_in_temp(&name, &["--runtime", runtime]);
-    let mut verify = scaffold();
-    verify
-        .arg("verify")
-        .arg(&dir)
-        .args(["--engine", "podman", "--json"]);
-    if !keep {
-        verify.arg("--rm-image");
-    }
-    let out = verify.assert().success();
-    let report = json(&out.get_output().stdout);
+    let (report, stderr) = verify_ok(&dir, if keep { &[] } else { &["--rm-image"] });
     assert_healthy(&report, "container", "/healthz");
     let tag = format!("{name}:verify");
     assert_eq!(report["image"], tag.as_str());
@@ -100,7 +109,6 @@ fn verify_runtime(runtime: &str, keep: bool) -> Option<(String, Value)> {
         keep,
         "{tag}"
     );
-    let stderr = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
     assert!(
         stderr.contains("    Podman built with `podman build --format docker`"),
         "the text report says it too: {stderr}"
@@ -154,20 +162,10 @@ fn compose_with_podman_reaches_readyz_through_redis() {
     }
     let name = &unique("vp-compose");
     let (_tmp, dir) = project_in_temp(name, &["--redis"]);
-    let out = scaffold()
-        .arg("verify")
-        .arg(&dir)
-        .args(["--engine", "podman", "--compose", "--json", "--rm-image"])
-        .assert()
-        .success();
-    let report = json(&out.get_output().stdout);
+    let (report, stderr) = verify_ok(&dir, &["--compose", "--rm-image"]);
     assert_healthy(&report, "compose", "/readyz");
     let project = report["compose_project"].as_str().unwrap();
-    assert!(
-        project.starts_with(&format!("scaffold-verify-{name}-")),
-        "{report:#}"
-    );
-    let stderr = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+    assert!(project.starts_with(&format!("scaffold-verify-{name}-")));
     assert!(
         stderr.contains(&format!("Removed compose project {project} (containers")),
         "{stderr}"
