@@ -311,3 +311,22 @@ pub fn require_podman() -> bool {
         )
     })
 }
+
+/// A healthy report for a non-root image with a front page.
+pub fn assert_healthy(report: &serde_json::Value, mode: &str, path: &str) {
+    assert_eq!(report["mode"], mode, "{report:#}");
+    assert_eq!(report["health"]["status"], 200, "{report:#}");
+    assert!(
+        report["health_url"].as_str().unwrap().ends_with(path),
+        "{report:#}"
+    );
+    assert_eq!(report["runs_as_root"], false, "{report:#}");
+    assert!(
+        report["user"].as_str().unwrap().starts_with("65532"),
+        "{report:#}"
+    );
+    assert_eq!(report["front_page"]["status"], 200, "{report:#}");
+    assert!(report["image_size_bytes"].as_u64().unwrap() > 0);
+    assert!(report["build_seconds"].as_f64().unwrap() > 0.0);
+    assert!(report["start_to_healthy_seconds"].as_f64().unwrap() > 0.0);
+}
