@@ -1,9 +1,9 @@
 //! `scaffold verify --engine podman` against the real podman (4.3 on Debian 12, set up
 //! by `.ci/podman-images`): every runtime builds with buildah, runs and answers;
-//! `--compose` reaches /readyz through a real redis with podman-compose; a container a
-//! killed verify left is reaped. After every case nothing verify started is left in
-//! podman (checked with podman itself), and the report says what verify did
-//! differently than with docker (`engine_notes`).
+//! `--compose` reaches /readyz through a real redis with podman-compose; `--hardened`
+//! stops cleanly; a container a killed verify left is reaped. After every case nothing
+//! verify started is left in podman (checked with podman itself), and the report says
+//! what verify did differently than with docker (`engine_notes`).
 //!
 //! Without podman these tests say why they skip; with SCAFFOLD_E2E=1 they fail.
 
@@ -138,6 +138,27 @@ fn the_alpine_runtime_verifies_with_podman() {
 #[test]
 fn the_scratch_runtime_verifies_with_podman() {
     verify_runtime("scratch", false);
+}
+
+/// `--hardened` under podman: the Deployment's restrictions and limits, /readyz, and a
+/// clean SIGTERM within the grace period.
+#[test]
+fn hardened_verify_with_podman_stops_cleanly() {
+    if !require_podman() {
+        return;
+    }
+    let name = &unique("vp-hardened");
+    let (_tmp, dir) = project_in_temp(name, &["--k8s"]);
+    let (report, _) = verify_ok(&dir, &["--hardened", "--rm-image"]);
+    assert_healthy_with_podman(&report, "container", "/healthz");
+    let hardened = &report["hardened"];
+    assert_eq!(hardened["ready_status"], 200, "{report:#}");
+    assert!(
+        hardened["stop_seconds"].as_f64().unwrap()
+            < hardened["restrictions"]["grace_seconds"].as_f64().unwrap(),
+        "{report:#}"
+    );
+    assert_nothing_left(name);
 }
 
 /// podman-compose (podman 4.3 has no `podman compose`); its containers depend on each
