@@ -201,6 +201,59 @@ fn compose_with_podman_reaches_readyz_through_redis() {
     assert_nothing_left(name);
 }
 
+/// Whether this process is root without CAP_SYS_RESOURCE (root inside a container):
+/// rootful podman then cannot give a container its default limits.
+#[cfg(target_os = "linux")]
+fn root_without_sys_resource() -> bool {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find_map(|line| line.strip_prefix(name))
+            .map(str::trim)
+            .unwrap_or_default()
+            .to_string()
+    };
+    let root = field("Uid:").split_whitespace().nth(1) == Some("0");
+    let effective = u64::from_str_radix(&field("CapEff:"), 16).unwrap_or(0);
+    root && effective & (1 << 24) == 0
+}
+
+/// Without `.ci/podman-images`' `default_ulimits` (CONTAINERS_CONF names a file without
+/// them), root without CAP_SYS_RESOURCE cannot start a podman container: verify names
+/// the cause and the fix instead of runc's words alone.
+#[cfg(target_os = "linux")]
+#[test]
+fn podman_limits_above_the_hard_limits_are_explained() {
+    if !require_podman() {
+        return;
+    }
+    if !root_without_sys_resource() {
+        eprintln!(
+            "NOT APPLICABLE: this process may raise its limits (not root, or has CAP_SYS_RESOURCE)"
+        );
+        return;
+    }
+    let name = &unique("vp-rlimit");
+    let (tmp, dir) = project_in_temp(name, &[]);
+    let conf = tmp.path().join("containers.conf");
+    std::fs::write(&conf, "[containers]\n").unwrap();
+    let out = scaffold()
+        .env("CONTAINERS_CONF", &conf)
+        .arg("verify")
+        .arg(&dir)
+        .args(["--engine", "podman", "--rm-image"])
+        .assert()
+        .code(1);
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+    assert!(stderr.contains("error setting rlimit"), "{stderr}");
+    assert!(
+        stderr.contains("cap them in /etc/containers/containers.conf"),
+        "{stderr}"
+    );
+    assert_nothing_left(name);
+}
+
 /// A container left by a verify whose process is gone is removed under podman too
 /// (podman's `ps` has no `Label` template function; verify reads its `Labels` map).
 #[cfg(target_os = "linux")]
