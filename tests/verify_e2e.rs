@@ -13,7 +13,9 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-use support::{project_in_temp, require, require_docker, scaffold, unique, verify_leftovers};
+use support::{
+    assert_healthy, project_in_temp, require, require_docker, scaffold, unique, verify_leftovers,
+};
 
 fn json(stdout: &[u8]) -> Value {
     serde_json::from_slice(stdout)
@@ -39,25 +41,6 @@ fn image_exists(tag: &str) -> bool {
         .stderr(Stdio::null())
         .status()
         .is_ok_and(|s| s.success())
-}
-
-/// A healthy report for a non-root image with a front page.
-fn assert_healthy(report: &Value, mode: &str, path: &str) {
-    assert_eq!(report["mode"], mode, "{report:#}");
-    assert_eq!(report["health"]["status"], 200, "{report:#}");
-    assert!(
-        report["health_url"].as_str().unwrap().ends_with(path),
-        "{report:#}"
-    );
-    assert_eq!(report["runs_as_root"], false, "{report:#}");
-    assert!(
-        report["user"].as_str().unwrap().starts_with("65532"),
-        "{report:#}"
-    );
-    assert_eq!(report["front_page"]["status"], 200, "{report:#}");
-    assert!(report["image_size_bytes"].as_u64().unwrap() > 0);
-    assert!(report["build_seconds"].as_f64().unwrap() > 0.0);
-    assert!(report["start_to_healthy_seconds"].as_f64().unwrap() > 0.0);
 }
 
 /// `scaffold verify DIR --json EXTRA…` on a generated project of `runtime`.

@@ -40,19 +40,28 @@ pub struct Answer {
 
 impl Answer {
     /// The most useful line of what went wrong: the first non-empty line of stderr
-    /// (engines print the reason first), else of stdout.
+    /// (engines print the reason first), else of stdout. podman logs side issues
+    /// first (`time="…" level=error msg="unable to get systemd connection…"` without
+    /// systemd), so such log lines count only when there is nothing else.
     pub fn reason(&self) -> String {
-        first_line(&self.stderr)
-            .or_else(|| first_line(&self.stdout))
+        first_line(&self.stderr, false)
+            .or_else(|| first_line(&self.stdout, false))
+            .or_else(|| first_line(&self.stderr, true))
             .unwrap_or_else(|| "no output".to_string())
     }
 }
 
-fn first_line(text: &str) -> Option<String> {
+fn first_line(text: &str, log_lines_too: bool) -> Option<String> {
     text.lines()
         .map(str::trim)
+        .filter(|line| log_lines_too || !is_log_line(line))
         .find(|line| !line.is_empty())
         .map(str::to_string)
+}
+
+/// A line of the engine's own log (logrus' text format), not its answer.
+fn is_log_line(line: &str) -> bool {
+    line.starts_with("time=\"") && line.contains(" level=")
 }
 
 /// What Ctrl-C does to a command that is running.
@@ -430,6 +439,30 @@ mod tests {
             !alive(),
             "the grandchild {grandchild} outlived the deadline"
         );
+    }
+
+    /// What podman 4.3 prints when `run` fails on a machine without systemd, for an
+    /// image with a HEALTHCHECK.
+    #[test]
+    fn the_reason_skips_podmans_log_lines() {
+        let answer = Answer {
+            success: false,
+            stdout: String::new(),
+            stderr: "time=\"2026-12-02T02:40:19Z\" level=error msg=\"Removing timer for container f7c4 healthcheck: \
+                     unable to get systemd connection to remove healthchecks\"\nError: runc: runc create failed: \
+                     error setting rlimit type 7: operation not permitted\n"
+                .to_string(),
+        };
+        assert!(
+            answer.reason().starts_with("Error: runc"),
+            "{}",
+            answer.reason()
+        );
+        let only_logs = Answer {
+            stderr: "time=\"x\" level=warning msg=\"m\"\n".to_string(),
+            ..Answer::default()
+        };
+        assert_eq!(only_logs.reason(), "time=\"x\" level=warning msg=\"m\"");
     }
 
     #[test]

@@ -55,7 +55,13 @@ pub fn build_image(
     reporter: &Reporter,
 ) -> Result<Built, Error> {
     let tag = tag.to_string();
-    let mut args: Vec<&OsStr> = vec!["build".as_ref(), "--tag".as_ref(), tag.as_ref()];
+    let mut args: Vec<&OsStr> = vec!["build".as_ref()];
+    args.extend(
+        super::podman::build_args(ready.engine.kind)
+            .iter()
+            .map(OsStr::new),
+    );
+    args.extend([OsStr::new("--tag"), OsStr::new(&tag)]);
     if let Some(dockerfile) = dockerfile {
         args.extend(["--file".as_ref(), dockerfile.as_os_str()]);
     }
@@ -170,10 +176,39 @@ pub fn dockerfile_problem(lines: &[String]) -> Option<DockerfileProblem> {
             message: caps[2].trim().to_string(),
         });
     }
-    let caps = lines.iter().find_map(|l| llb.captures(l))?;
+    if let Some(caps) = lines.iter().find_map(|l| llb.captures(l)) {
+        return Some(DockerfileProblem {
+            line: quoted_line(),
+            message: caps[1].trim().to_string(),
+        });
+    }
+    buildah_problem(lines)
+}
+
+/// buildah (podman) names no line: `Build error: Unknown instruction: "COPPY"
+/// &imagebuilder.Step{… Original:"COPPY a b"}`. Its 1.28 (podman 4.3) reads each line
+/// of a heredoc as an instruction, so a heredoc fails this way too.
+fn buildah_problem(lines: &[String]) -> Option<DockerfileProblem> {
+    static UNKNOWN: OnceLock<Regex> = OnceLock::new();
+    static ORIGINAL: OnceLock<Regex> = OnceLock::new();
+    let unknown = UNKNOWN
+        .get_or_init(|| Regex::new(r#"Build error: Unknown instruction: "([^"]*)""#).unwrap());
+    let original_text =
+        ORIGINAL.get_or_init(|| Regex::new(r#"Original:"((?:[^"\\]|\\.)*)""#).unwrap());
+    let (line, caps) = lines
+        .iter()
+        .find_map(|l| unknown.captures(l).map(|caps| (l, caps)))?;
+    let original = original_text
+        .captures(line)
+        .map(|text| format!(" in `{}`", &text[1]))
+        .unwrap_or_default();
     Some(DockerfileProblem {
-        line: quoted_line(),
-        message: caps[1].trim().to_string(),
+        line: None,
+        message: format!(
+            "unknown instruction: {}{original} (if that line is inside a heredoc such as `RUN <<EOF`: podman 4.3's \
+             buildah does not understand heredocs; write the commands as one RUN with `&&`)",
+            &caps[1]
+        ),
     })
 }
 
@@ -337,6 +372,30 @@ mod tests {
             )),
             None
         );
+    }
+
+    /// What podman 4.3.1 (buildah 1.28) prints for `COPPY a b` and for `echo hi` on the
+    /// line after `RUN <<EOF`.
+    #[test]
+    fn a_buildah_parse_error_names_the_instruction_and_the_heredoc_cause() {
+        let typo = lines(
+            r#"Error: building at STEP "COPPY ": Build error: Unknown instruction: "COPPY" &imagebuilder.Step{Env:[]string{"PATH=/bin"}, Command:"coppy", Args:[]string{""}, Flags:[]string{}, Attrs:map[string]bool(nil), Message:"COPPY ", Original:"COPPY a b"}"#,
+        );
+        let problem = dockerfile_problem(&typo).unwrap();
+        assert_eq!(problem.line, None);
+        assert!(
+            problem.message.starts_with(
+                "unknown instruction: COPPY in `COPPY a b` (if that line is inside a heredoc"
+            ),
+            "{problem:?}"
+        );
+        let heredoc = lines(
+            r#"Error: building at STEP "ECHO ": Build error: Unknown instruction: "ECHO" &imagebuilder.Step{Command:"echo", Original:"echo hi"}"#,
+        );
+        assert!(dockerfile_problem(&heredoc)
+            .unwrap()
+            .message
+            .contains("ECHO in `echo hi`"));
     }
 
     #[test]

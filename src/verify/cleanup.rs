@@ -61,7 +61,8 @@ pub struct Outcome {
     pub failed: Vec<String>,
 }
 
-/// A kind of thing a compose project makes: how to list it by label and remove it.
+/// A kind of thing a compose project makes: how to list it by label and remove it
+/// (containers as `podman::remove_containers` says for the engine).
 struct ResourceKind {
     noun: &'static str,
     list: &'static [&'static str],
@@ -118,7 +119,11 @@ fn project_removals(
                     .filter(|n| !n.is_empty() && keep.is_none_or(|k| !k.contains(n)))
                     .collect();
                 if !names.is_empty() {
-                    let mut args: Vec<String> = kind.remove.iter().map(|a| a.to_string()).collect();
+                    let remove = match kind.noun {
+                        "container" => super::podman::remove_containers(engine.kind),
+                        _ => kind.remove,
+                    };
+                    let mut args: Vec<String> = remove.iter().map(|a| a.to_string()).collect();
                     args.extend(names.iter().cloned());
                     removals.push((format!("{}s {}", kind.noun, names.join(", ")), args));
                 }
@@ -240,7 +245,7 @@ impl Cleanup {
         for tag in &run.images {
             match self.engine.output_despite_interrupt(&["rmi", tag]) {
                 Ok(answer) if answer.success => outcome.removed.push(format!("image {tag}")),
-                Ok(answer) if answer.stderr.to_lowercase().contains("no such image") => {}
+                Ok(answer) if super::podman::image_is_missing(&answer.stderr) => {}
                 _ => outcome
                     .failed
                     .push(self.engine.tool.describe(&["rmi", tag])),
@@ -412,5 +417,44 @@ mod tests {
                 "docker rmi p-worker:verify"
             ]
         );
+    }
+
+    /// podman-compose starts a service with `--requires` on its dependencies, and
+    /// podman removes those only together with the dependents (`--depend`); a
+    /// compose project's image that was never built ("image not known") is no failure.
+    #[test]
+    fn podman_removes_dependent_containers_together() {
+        let listing = format!("podman ps --all {FILTER} --format {{{{.Names}}}}");
+        let empty = |kind: &str| format!("podman {kind} ls {FILTER} --format {{{{.Name}}}}");
+        let runner = Arc::new(
+            FakeRunner::with_programs(&["podman"])
+                .answer(&listing, true, "p_redis_1\np_app_1\n", "")
+                .answer(&empty("network"), true, "", "")
+                .answer(&empty("volume"), true, "", "")
+                .answer("podman rm -f -v --depend p_redis_1 p_app_1", true, "", "")
+                .answer(
+                    "podman rmi p-worker:verify",
+                    false,
+                    "",
+                    "Error: p-worker:verify: image not known",
+                ),
+        );
+        let engine = Engine::locate(Some(EngineKind::Podman), runner.clone()).unwrap();
+        let outcome = remove_project_resources(&engine, "p", &Existing::default());
+        assert_eq!(outcome.removed, ["containers p_redis_1, p_app_1"]);
+        assert!(outcome.failed.is_empty(), "{outcome:?}");
+        let mut cleanup = Cleanup::new(engine, Reporter::new(true));
+        cleanup.compose(ComposeRun {
+            project: "p".into(),
+            before: Existing::default(),
+            images: vec!["p-worker:verify".into()],
+            override_file: None,
+        });
+        drop(cleanup);
+        assert!(runner
+            .calls
+            .lock()
+            .unwrap()
+            .contains(&"podman rmi p-worker:verify".to_string()));
     }
 }

@@ -36,6 +36,8 @@ pub struct Up {
     pub target: Target,
     pub ready: Response,
     pub seconds: f64,
+    /// What the compose provider did differently (see `podman::compose_notes`).
+    pub notes: Vec<String>,
 }
 
 /// The compose command for this engine, or why there is none.
@@ -60,9 +62,14 @@ pub fn find_tool(engine: &Engine) -> Result<Tool, Error> {
         .locate(standalone)
         .map(|program| Tool::new(program, &[], Arc::clone(&runner)))
         .ok_or_else(|| {
+            let install = match engine.kind {
+                EngineKind::Docker => "install the compose plugin (`docker-compose-plugin` from Docker's repository; \
+                                       Docker Desktop ships it) or `docker-compose`",
+                EngineKind::Podman => "install podman-compose 1.0.6 or newer (`pip install podman-compose`; \
+                                       Debian 12's package is 1.0.3, too old)",
+            };
             Error::ComposeNotInstalled(format!(
-                "--compose needs `{engine} compose` or `{standalone}`, and neither is installed: install the compose \
-                 plugin (`docker-compose-plugin` from Docker's repository; Docker Desktop ships it) or `{standalone}`, \
+                "--compose needs `{engine} compose` or `{standalone}`, and neither is installed: {install}, \
                  or verify without --compose",
                 engine = engine.name()
             ))
@@ -155,11 +162,19 @@ pub fn up_and_wait(
     })?;
     progress.finish();
     if !finished.success {
+        let explained = finished
+            .lines
+            .iter()
+            .find_map(|line| super::podman::explain_start_failure(ready.engine.kind, line));
         return Err(Error::ComposeFailed {
             command: description,
-            problem: "failed".to_string(),
+            problem: explained.map_or_else(|| "failed".to_string(), |why| format!("failed: {why}")),
             logs: tail(&finished.lines, TAIL_LINES),
         });
+    }
+    let notes = super::podman::compose_notes(&tool.display_name(), &finished.lines);
+    for note in &notes {
+        reporter.status("Podman", note);
     }
 
     let (container, port) = publishing_container(&ready.engine, &name, project.container_port)?
@@ -192,6 +207,7 @@ pub fn up_and_wait(
             target,
             ready: response,
             seconds: started.elapsed().as_secs_f64(),
+            notes,
         }),
         Waited::Exited => Err(Error::ComposeFailed {
             command: description,
@@ -234,6 +250,11 @@ fn override_plan(
     let mut args = leading.to_vec();
     args.push("config".into());
     let answer = tool.output(&args)?;
+    if let Some(why) =
+        super::podman::explain_compose_config_failure(&tool.display_name(), &answer.stderr)
+    {
+        return Err(Error::ComposeNotInstalled(why));
+    }
     if !answer.success {
         return Err(Error::ComposeFailed {
             command: tool.describe(&args),

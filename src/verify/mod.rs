@@ -13,6 +13,7 @@ pub mod compose;
 pub mod hardened;
 pub mod listening;
 pub mod owner;
+pub mod podman;
 pub mod preflight;
 pub mod probe;
 pub mod project;
@@ -122,6 +123,10 @@ fn verify(dir: &Path, options: &VerifyOptions, reporter: &Reporter) -> Result<Ve
         reporter.warn(warning);
     }
     reporter.status("Engine", describe_engine(&ready));
+    let mut engine_notes = podman::engine_notes(&ready.engine, &ready.endpoint)?;
+    for note in &engine_notes {
+        reporter.status("Podman", note);
+    }
     interrupt::check()?;
 
     let identity = RunIdentity::new(&project.name);
@@ -143,6 +148,7 @@ fn verify(dir: &Path, options: &VerifyOptions, reporter: &Reporter) -> Result<Ve
         reporter,
         &mut cleanup,
     )?;
+    engine_notes.extend(answered.notes.iter().cloned());
     let front_page = run::front_page(&answered.target);
     interrupt::check()?;
     let hardened = match &answered.restrictions {
@@ -165,6 +171,7 @@ fn verify(dir: &Path, options: &VerifyOptions, reporter: &Reporter) -> Result<Ve
         dir: std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf()),
         engine: ready.engine.kind,
         engine_version: ready.versions.client_text.clone(),
+        engine_notes,
         image: built.tag.clone(),
         image_kept: !options.rm_image || options.keep,
         image_size_bytes: built.size_bytes,
@@ -239,6 +246,8 @@ struct Answered {
     seconds: f64,
     /// What `--hardened` ran it under.
     restrictions: Option<hardened::Restrictions>,
+    /// What the compose provider did differently.
+    notes: Vec<String>,
 }
 
 /// Starts the built image (one container, or the compose project) and waits for it.
@@ -280,6 +289,7 @@ fn start(
             health: up.ready,
             seconds: up.seconds,
             restrictions: None,
+            notes: up.notes,
         });
     }
     let restrictions = options
@@ -312,6 +322,7 @@ fn start(
         health: healthy.health,
         seconds: healthy.seconds,
         restrictions,
+        notes: Vec::new(),
     })
 }
 

@@ -8,6 +8,7 @@ use std::collections::BTreeSet;
 
 use super::cleanup;
 use super::owner::{Owner, BOOT_LABEL, HOST_LABEL, PID_LABEL, STARTED_LABEL};
+use super::podman;
 use super::{NAME_PREFIX, RUN_LABEL};
 use crate::engine::Engine;
 use crate::error::Error;
@@ -29,14 +30,15 @@ pub fn left_by_killed_runs(
     here: &Owner,
     reporter: &Reporter,
 ) -> Result<(), Error> {
+    let label = |key| podman::label_field(engine.kind, key);
     let format = [
         "{{.ID}}".to_string(),
         "{{.Names}}".to_string(),
-        label_field(PID_LABEL),
-        label_field(HOST_LABEL),
-        label_field(BOOT_LABEL),
-        label_field(STARTED_LABEL),
-        label_field(cleanup::COMPOSE_PROJECT_LABEL),
+        label(PID_LABEL),
+        label(HOST_LABEL),
+        label(BOOT_LABEL),
+        label(STARTED_LABEL),
+        label(cleanup::COMPOSE_PROJECT_LABEL),
     ]
     .join("\t");
     let filter = format!("label={RUN_LABEL}");
@@ -56,9 +58,9 @@ pub fn left_by_killed_runs(
         .collect();
     let mut projects = BTreeSet::new();
     for container in &stale {
-        let removed = engine
-            .output(&["rm", "--force", "--volumes", &container.id])?
-            .success;
+        let mut rm = podman::remove_containers(engine.kind).to_vec();
+        rm.push(&container.id);
+        let removed = engine.output(&rm)?.success;
         let what = format!(
             "container {}, left by a verify that was killed ({} is gone)",
             container.name,
@@ -94,11 +96,6 @@ pub fn left_by_killed_runs(
         }
     }
     Ok(())
-}
-
-/// `{{.Label "key"}}`.
-fn label_field(key: &str) -> String {
-    format!("{{{{.Label \"{key}\"}}}}")
 }
 
 /// The lines of the `ps` listing; a compose project counts only when it is one of

@@ -14,6 +14,9 @@ pub struct VerifyReport {
     pub dir: PathBuf,
     pub engine: EngineKind,
     pub engine_version: String,
+    /// What verify did differently on this engine than on docker, and why (podman:
+    /// the build format, rootful or rootless, health checks, the compose provider).
+    pub engine_notes: Vec<String>,
     pub image: String,
     /// False with `--rm-image`.
     pub image_kept: bool,

@@ -62,10 +62,15 @@ pub fn start(
     cleanup.container(&name);
     let answer = engine.output(&args)?;
     if !answer.success {
+        let reason = answer.reason();
+        let problem = match super::podman::explain_start_failure(engine.kind, &reason) {
+            Some(why) => format!("could not be started: {reason}\n{why}"),
+            None => format!("could not be started: {reason}"),
+        };
         return Err(Error::ContainerFailed {
             container: name,
             exit_code: None,
-            problem: format!("could not be started: {}", answer.reason()),
+            problem,
             logs: Vec::new(),
         });
     }

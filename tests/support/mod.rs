@@ -16,6 +16,16 @@ pub fn e2e_required() -> bool {
 /// SCAFFOLD_E2E=1, otherwise prints why the calling test is skipped and returns false.
 /// Never skips silently.
 pub fn require(program: &str, args: &[&str], why: &str) -> bool {
+    require_or(
+        program,
+        args,
+        why,
+        "Run `source ../shared/ci/offline-env.sh` to install it",
+    )
+}
+
+/// `require`, saying `how` to get what is missing.
+pub fn require_or(program: &str, args: &[&str], why: &str, how: &str) -> bool {
     let ok = Command::new(program)
         .args(args)
         .output()
@@ -24,7 +34,7 @@ pub fn require(program: &str, args: &[&str], why: &str) -> bool {
         return true;
     }
     let message = format!(
-        "`{program} {}` is not available: {why}. Run `source ../shared/ci/offline-env.sh` to install it",
+        "`{program} {}` is not available: {why}. {how}",
         args.join(" ")
     );
     if e2e_required() {
@@ -118,6 +128,12 @@ pub const VERIFY_PREFIX: &str = "scaffold-verify-";
 /// containers, networks and volumes named after its compose projects. Empty when
 /// verify cleaned up.
 pub fn verify_leftovers(project: &str) -> Vec<String> {
+    verify_leftovers_in("docker", project)
+}
+
+/// `verify_leftovers` in the engine `engine` (`docker` or `podman`), asked with that
+/// engine's own client.
+pub fn verify_leftovers_in(engine: &str, project: &str) -> Vec<String> {
     let prefix = format!("{VERIFY_PREFIX}{project}-");
     let label = format!("label=scaffold.verify.project={project}");
     let listings: [(&str, Vec<&str>); 4] = [
@@ -131,11 +147,11 @@ pub fn verify_leftovers(project: &str) -> Vec<String> {
     ];
     let mut left = Vec::new();
     for (kind, args) in listings {
-        let out = Command::new("docker")
+        let out = Command::new(engine)
             .args(&args)
             .output()
-            .expect("docker lists what it has");
-        assert!(out.status.success(), "docker {}", args.join(" "));
+            .expect("the engine lists what it has");
+        assert!(out.status.success(), "{engine} {}", args.join(" "));
         for name in String::from_utf8_lossy(&out.stdout).lines() {
             let by_label = kind == "container (label)";
             if by_label || name.starts_with(&prefix) {
@@ -264,4 +280,53 @@ pub fn git(dir: &Path, args: &[&str]) -> String {
         String::from_utf8_lossy(&output.stderr)
     );
     String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// The base images a generated project builds from, as `.ci/podman-images` loads them
+/// into podman's storage (scratch needs none).
+pub const PODMAN_BASE_IMAGES: [&str; 4] = [
+    "golang:1.27-alpine",
+    "alpine:3.22",
+    "gcr.io/distroless/static-debian12:nonroot",
+    "redis:7-alpine",
+];
+
+/// Podman that runs containers here, with the stand-in base images in its storage
+/// (nothing can be pulled): fails under SCAFFOLD_E2E=1, says why and skips otherwise.
+pub fn require_podman() -> bool {
+    let how =
+        "Run `source ../shared/ci/offline-env.sh; bash .ci/podman-images`: it installs podman \
+               and buildah (Debian) and podman-compose (PyPI), and loads the stand-in base images";
+    require_or(
+        "podman",
+        &["info"],
+        "this test builds and runs images with the real podman",
+        how,
+    ) && PODMAN_BASE_IMAGES.iter().all(|image| {
+        require_or(
+            "podman",
+            &["image", "exists", image],
+            "a generated project builds from it and nothing can be pulled here",
+            how,
+        )
+    })
+}
+
+/// A healthy report for a non-root image with a front page.
+pub fn assert_healthy(report: &serde_json::Value, mode: &str, path: &str) {
+    assert_eq!(report["mode"], mode, "{report:#}");
+    assert_eq!(report["health"]["status"], 200, "{report:#}");
+    assert!(
+        report["health_url"].as_str().unwrap().ends_with(path),
+        "{report:#}"
+    );
+    assert_eq!(report["runs_as_root"], false, "{report:#}");
+    assert!(
+        report["user"].as_str().unwrap().starts_with("65532"),
+        "{report:#}"
+    );
+    assert_eq!(report["front_page"]["status"], 200, "{report:#}");
+    assert!(report["image_size_bytes"].as_u64().unwrap() > 0);
+    assert!(report["build_seconds"].as_f64().unwrap() > 0.0);
+    assert!(report["start_to_healthy_seconds"].as_f64().unwrap() > 0.0);
 }
