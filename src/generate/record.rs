@@ -8,7 +8,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::error::Error;
-use crate::generate::answers::{Answers, GivenAnswers};
+use crate::generate::answers::{Answers, BuildCa, GivenAnswers, RECORDED_BUILD_CA};
 use crate::generate::input_file::read_regular;
 use crate::generate::render::RenderedFile;
 
@@ -56,6 +56,11 @@ pub struct AnswerValues {
     pub ci: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub k8s: Option<bool>,
+    /// A PEM file relative to this answers file; absent: no build CA.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ca_cert: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub build_proxy: Option<bool>,
 }
 
 impl AnswersFile {
@@ -96,6 +101,16 @@ impl AnswersFile {
             goproxy: parse(&values.goproxy, &invalid)?,
             ci: parse(&values.ci, &invalid)?,
             k8s: values.k8s,
+            ca_cert: values
+                .ca_cert
+                .as_deref()
+                .map(|file| {
+                    let base = path.parent().unwrap_or(Path::new("."));
+                    BuildCa::read(&base.join(file)).map(Some)
+                })
+                .transpose()
+                .map_err(|message| invalid(format!("ca_cert: {message}")))?,
+            build_proxy: values.build_proxy,
         })
     }
 
@@ -120,6 +135,12 @@ impl AnswersFile {
                 goproxy: Some(answers.goproxy.to_string()),
                 ci: Some(answers.ci.to_string()),
                 k8s: Some(answers.k8s),
+                // Only when set, so the records of projects without them stay as they were.
+                ca_cert: answers
+                    .ca_cert
+                    .as_ref()
+                    .map(|_| RECORDED_BUILD_CA.to_string()),
+                build_proxy: answers.build_proxy.then_some(true),
             },
             variables: variables.clone(),
             templates_hash: None,
