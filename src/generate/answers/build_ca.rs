@@ -85,8 +85,13 @@ impl BuildCa {
                     .into(),
             );
         }
+        // Block after block, as `cat a.pem b.pem` makes them: a file that is already
+        // clean reads back byte for byte, so `update` sees no change in it.
         let config = pem::EncodeConfig::new().set_line_ending(pem::LineEnding::LF);
-        Ok(pem::encode_many_config(&certificates, config))
+        Ok(certificates
+            .iter()
+            .map(|block| pem::encode_config(block, config))
+            .collect())
     }
 }
 
@@ -119,6 +124,8 @@ mod tests {
         assert_eq!(ca.pem().matches("BEGIN CERTIFICATE").count(), 2);
         assert!(!ca.pem().contains('\r') && !ca.pem().contains("Bag"));
         assert!(ca.pem().contains(BODY));
+        let (_dir, clean) = write(ca.pem());
+        assert_eq!(BuildCa::read(&clean).unwrap().pem(), ca.pem());
     }
 
     #[test]
