@@ -277,3 +277,53 @@ fn the_build_trusts_the_company_ca_only_with_ca_cert_and_never_ships_it() {
     }
     assert!(history.contains("ENTRYPOINT"), "{history}");
 }
+
+/// `scaffold verify` of `dir` in a shell whose proxy variables name a proxy that does
+/// not exist: its stderr.
+fn verify_with_a_proxy_in_the_shell(dir: &Path) -> String {
+    let output = support::scaffold()
+        .arg("verify")
+        .arg(dir)
+        .env("HTTPS_PROXY", PROXY_MARKER)
+        .env("HTTP_PROXY", PROXY_MARKER)
+        .env("NO_PROXY", "localhost")
+        .env("DOCKER_BUILDKIT", "1")
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "verify did not fail the build"
+    );
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// No module proxy is reachable from this machine's builds (proxy.golang.org does not
+/// resolve), so a project with a module to download fails here for real: verify names
+/// the cause, and passes the shell's proxy variables only to a project that asks.
+#[test]
+fn verify_passes_the_proxy_only_when_the_project_asks_and_names_the_cause() {
+    if !support::require_docker() || !support::require_go() {
+        return;
+    }
+    let temp = tempfile::tempdir().unwrap();
+    let module = format!("example.test/verify{}/greet", std::process::id());
+    let proxy = TestProxy::start(temp.path(), &module);
+    let name = support::unique("proxyasks");
+    let asks = project_requiring(temp.path(), &name, &["--build-proxy"], &proxy, &module);
+    let stderr = verify_with_a_proxy_in_the_shell(&asks);
+    assert!(
+        stderr.contains("Cause: the builder could not resolve the proxy `proxy-marker.invalid`"),
+        "verify did not pass HTTPS_PROXY to the build:\n{stderr}"
+    );
+    let name = support::unique("proxyplain");
+    let plain = project_requiring(temp.path(), &name, &[], &proxy, &module);
+    let stderr = verify_with_a_proxy_in_the_shell(&plain);
+    assert!(!stderr.contains("proxy-marker"), "{stderr}");
+    assert!(
+        stderr.contains("could not resolve `proxy.golang.org`")
+            && stderr.contains("did not get it")
+            && stderr.contains("scaffold update --build-proxy"),
+        "{stderr}"
+    );
+}

@@ -102,6 +102,19 @@ fn dns(line: &str, network: BuildNetwork) -> Option<BuildCause> {
     });
     let caps = lookup.captures(line)?;
     let host = &caps[1];
+    if line.contains("proxyconnect") {
+        return Some(BuildCause {
+            kind: "dns",
+            evidence: line.to_string(),
+            cause: format!(
+                "the builder could not resolve the proxy `{host}` named by HTTP(S)_PROXY ({})",
+                &caps[2]
+            ),
+            fix: format!(
+                "check the proxy address in HTTPS_PROXY/HTTP_PROXY (a name only the host's VPN resolves does not work inside containers: use the proxy's IP address), and list hosts reached directly in NO_PROXY; {DOCTOR_HOST}"
+            ),
+        });
+    }
     let proxy = match (network.proxy_passed, network.proxy_in_env) {
         (false, true) => "your shell sets HTTP(S)_PROXY but the build did not get it: make the project pass it with `scaffold update --build-proxy` (or build with `--build-arg HTTP_PROXY --build-arg HTTPS_PROXY --build-arg NO_PROXY`); ",
         (false, false) => "if the network needs a proxy, set HTTPS_PROXY and pass it with `scaffold update --build-proxy`; ",
@@ -206,6 +219,18 @@ Error: building at STEP \"RUN --mount=type=cache,target=/go/pkg/mod go mod downl
             let found = diagnose(&log(line), BuildNetwork::default()).unwrap();
             assert!(found.cause.contains("`proxy.golang.org`"), "{line}");
         }
+    }
+
+    #[test]
+    fn a_proxy_that_does_not_resolve_is_named_as_the_proxy() {
+        let line = "#11 0.8 go: example.test/greet@v1.0.0: Get \"https://proxy.golang.org/example.test/greet/@v/v1.0.0.mod\": proxyconnect tcp: dial tcp: lookup proxy.corp.invalid on 10.255.255.53:53: no such host";
+        let cause = diagnose(&log(line), BuildNetwork::default()).unwrap();
+        assert!(
+            cause.cause.contains("the proxy `proxy.corp.invalid`"),
+            "{}",
+            cause.cause
+        );
+        assert!(cause.fix.contains("NO_PROXY"));
     }
 
     #[test]
