@@ -199,6 +199,46 @@ mod tests {
     }
 
     #[test]
+    fn the_build_ca_is_recorded_as_the_projects_copy_relative_to_the_record() {
+        let fixture = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/certs/test-root-ca.pem"
+        );
+        let answers = GivenAnswers {
+            name: Some("demo".parse().unwrap()),
+            ca_cert: Some(Some(BuildCa::read(Path::new(fixture)).unwrap())),
+            build_proxy: Some(true),
+            ..Default::default()
+        }
+        .complete(&mut Fill::Defaults, &Defaults::default())
+        .unwrap();
+        let record = AnswersFile::record(&answers, &BTreeMap::new(), None, None);
+        assert_eq!(record.answers.ca_cert.as_deref(), Some(RECORDED_BUILD_CA));
+        let project = tempfile::tempdir().unwrap();
+        let path = project.path().join(RECORD_PATH);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, record.to_rendered_file().contents).unwrap();
+        let read = AnswersFile::read(&path).unwrap();
+        let error = read.given_answers(&path).unwrap_err().to_string();
+        assert!(
+            error.contains("ca_cert") && error.contains("build-ca.pem"),
+            "{error}"
+        );
+        std::fs::create_dir_all(project.path().join("certs")).unwrap();
+        std::fs::copy(
+            fixture,
+            project.path().join(crate::generate::answers::BUILD_CA_PATH),
+        )
+        .unwrap();
+        let again = read
+            .given_answers(&path)
+            .unwrap()
+            .complete(&mut Fill::Defaults, &Defaults::default())
+            .unwrap();
+        assert_eq!(again, answers);
+    }
+
+    #[test]
     fn invalid_values_name_the_file() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("a.toml");

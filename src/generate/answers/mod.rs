@@ -483,6 +483,42 @@ mod tests {
     }
 
     #[test]
+    fn a_team_sets_the_build_ca_and_proxy_and_a_flag_turns_the_ca_off() {
+        let ca = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/certs/test-root-ca.pem"
+        );
+        let team = TeamDefaults {
+            ca_cert: Some(ca.into()),
+            build_proxy: Some(true),
+            ..Default::default()
+        };
+        let defaults = Defaults::layered(&team, None).unwrap();
+        let named = |ca_cert| GivenAnswers {
+            name: Some("demo".parse().unwrap()),
+            ca_cert,
+            ..Default::default()
+        };
+        let answers = named(None)
+            .complete(&mut Fill::Defaults, &defaults)
+            .unwrap();
+        assert!(answers.ca_cert.is_some() && answers.build_proxy);
+        let off = named(Some(None))
+            .complete(&mut Fill::Defaults, &defaults)
+            .unwrap();
+        assert_eq!(off.ca_cert, None);
+        let missing = TeamDefaults {
+            ca_cert: Some("/nonexistent/root.pem".into()),
+            ..Default::default()
+        };
+        let error = Defaults::layered(&missing, None).unwrap_err().to_string();
+        assert!(
+            error.contains("[defaults]") && error.contains("/nonexistent/root.pem"),
+            "{error}"
+        );
+    }
+
+    #[test]
     fn variables_come_from_given_asked_or_default() {
         use crate::generate::variables::VariableSpec;
         let spec = |name: &str, default: Option<&str>| VariableSpec {
