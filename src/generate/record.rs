@@ -174,6 +174,13 @@ mod tests {
     use super::*;
     use crate::generate::answers::{Defaults, Fill};
 
+    /// The answers with scaffold's defaults for the rest.
+    fn completed(given: GivenAnswers) -> Answers {
+        given
+            .complete(&mut Fill::Defaults, &Defaults::default())
+            .unwrap()
+    }
+
     #[test]
     fn a_record_reads_back_as_the_same_answers() {
         let answers = GivenAnswers {
@@ -189,11 +196,7 @@ mod tests {
         let path = dir.path().join("answers.toml");
         std::fs::write(&path, &file.contents).unwrap();
         let read = AnswersFile::read(&path).unwrap();
-        let again = read
-            .given_answers(&path)
-            .unwrap()
-            .complete(&mut Fill::Defaults, &Defaults::default())
-            .unwrap();
+        let again = completed(read.given_answers(&path).unwrap());
         assert_eq!(again, answers);
         assert_eq!(read.variables, variables);
     }
@@ -230,11 +233,7 @@ mod tests {
             project.path().join(crate::generate::answers::BUILD_CA_PATH),
         )
         .unwrap();
-        let again = read
-            .given_answers(&path)
-            .unwrap()
-            .complete(&mut Fill::Defaults, &Defaults::default())
-            .unwrap();
+        let again = completed(read.given_answers(&path).unwrap());
         assert_eq!(again, answers);
     }
 
