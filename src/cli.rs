@@ -10,7 +10,8 @@ use crate::doctor::output::Format;
 use crate::doctor::Severity;
 use crate::engine::EngineKind;
 use crate::generate::answers::{
-    Ci, GivenAnswers, GoProxy, GoVersion, ModulePath, Port, ProjectName, Runtime,
+    parse_ca_cert_flag, BuildCa, Ci, GivenAnswers, GoProxy, GoVersion, ModulePath, Port,
+    ProjectName, Runtime,
 };
 use crate::generate::templates::source::TemplateSource;
 use crate::generate::variables::parse_assignment;
@@ -355,6 +356,25 @@ pub struct AnswerFlags {
     /// No Kubernetes manifests [default].
     #[arg(long, overrides_with = "k8s")]
     pub no_k8s: bool,
+
+    /// The company's root CA certificate (PEM) for a TLS-intercepting proxy: copied to
+    /// certs/build-ca.pem, trusted by the build stage for `go mod download`, never in
+    /// the final image.
+    #[arg(long, value_name = "FILE", value_parser = parse_ca_cert_flag)]
+    pub ca_cert: Option<BuildCa>,
+
+    /// No build CA, even where the team's defaults name one.
+    #[arg(long, conflicts_with = "ca_cert")]
+    pub no_ca_cert: bool,
+
+    /// Pass HTTP_PROXY, HTTPS_PROXY and NO_PROXY (and lower case) from the environment to
+    /// builds: compose build args, the README's commands, `scaffold verify`.
+    #[arg(long, overrides_with = "no_build_proxy")]
+    pub build_proxy: bool,
+
+    /// Builds get no proxy settings [default].
+    #[arg(long, overrides_with = "build_proxy")]
+    pub no_build_proxy: bool,
 }
 
 impl AnswerFlags {
@@ -371,6 +391,12 @@ impl AnswerFlags {
             goproxy: self.goproxy.clone(),
             ci: self.ci,
             k8s: switch(self.k8s, self.no_k8s),
+            ca_cert: match (&self.ca_cert, self.no_ca_cert) {
+                (_, true) => Some(None),
+                (Some(ca), false) => Some(Some(ca.clone())),
+                (None, false) => None,
+            },
+            build_proxy: switch(self.build_proxy, self.no_build_proxy),
         }
     }
 }

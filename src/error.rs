@@ -110,8 +110,9 @@ pub enum Error {
     EngineCommand { command: String, message: String },
 
     #[error(
-        "the image {tag} did not build{}.\n{}\nLast lines of the build log:\n{}",
+        "the image {tag} did not build{}.\n{}{}\nLast lines of the build log:\n{}",
         step.as_ref().map(|s| format!(": step `{s}` failed")).unwrap_or_default(),
+        cause.as_ref().map(|c| format!("{c}\n")).unwrap_or_default(),
         "The project is unchanged; fix the error below and run `scaffold verify` again (add -v for the whole log).",
         indent(tail)
     )]
@@ -119,6 +120,8 @@ pub enum Error {
         tag: String,
         step: Option<String>,
         tail: Vec<String>,
+        /// What the log shows about the machine's network (proxy, DNS, clock) and the fix.
+        cause: Option<String>,
     },
 
     #[error(

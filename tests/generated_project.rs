@@ -67,3 +67,15 @@ fn kubernetes_and_gitlab_project_without_redis_passes_the_tools() {
         ],
     );
 }
+
+#[test]
+fn company_proxy_project_passes_the_tools() {
+    let ca = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/certs/test-root-ca.pem"
+    );
+    check_variant(
+        "ca-cert + build-proxy, scratch",
+        &["--ca-cert", ca, "--build-proxy", "--runtime", "scratch"],
+    );
+}

@@ -599,3 +599,57 @@ fn update_adds_kubernetes_manifests_and_a_workflow_to_a_project_made_without() {
     assert_eq!(project.status(), "");
     project.check_bar("updated with --k8s --ci github");
 }
+
+const TEST_CA: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/fixtures/certs/test-root-ca.pem"
+);
+
+#[test]
+fn update_keeps_the_build_ca_and_proxy_args_and_a_rotated_certificate() {
+    if !require_git() {
+        return;
+    }
+    let project = Project::new(&["--ca-cert", TEST_CA, "--build-proxy"]);
+    let ca = fs::read_to_string(TEST_CA).unwrap();
+    // Rotation as the README says: overwrite the file and commit.
+    let rotated = format!("{ca}{ca}");
+    project.write("certs/build-ca.pem", &rotated);
+    project.commit_all("rotate the build CA");
+    project.update(&["--runtime", "alpine"]).success();
+    assert_eq!(project.read("certs/build-ca.pem"), rotated);
+    assert!(project
+        .read("Dockerfile")
+        .contains("COPY certs/build-ca.pem /etc/ssl/certs/build-ca.pem"));
+    assert!(project.read("docker-compose.yml").contains("- HTTPS_PROXY"));
+    let record = project.read(".scaffold/answers.toml");
+    assert!(
+        record.contains("ca_cert = \"../certs/build-ca.pem\"")
+            && record.contains("build_proxy = true")
+            && record.contains("runtime = \"alpine\""),
+        "{record}"
+    );
+    assert_eq!(project.status(), "");
+}
+
+#[test]
+fn update_adds_a_build_ca_to_a_project_made_without() {
+    if !require_git() {
+        return;
+    }
+    let project = Project::with_dockerfile_edit();
+    project.update(&["--ca-cert", TEST_CA]).success();
+    assert_eq!(
+        project.read("certs/build-ca.pem"),
+        fs::read_to_string(TEST_CA).unwrap()
+    );
+    let dockerfile = project.read("Dockerfile");
+    assert!(
+        dockerfile.contains("COPY certs/build-ca.pem") && dockerfile.contains("# Exec form (ours)"),
+        "{dockerfile}"
+    );
+    assert!(project
+        .read(".dockerignore")
+        .contains("!certs/build-ca.pem"));
+    assert_eq!(project.status(), "");
+}

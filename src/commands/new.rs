@@ -261,6 +261,9 @@ fn equivalent_command(
     flag("--runtime", answers.runtime.to_string());
     flag("--goproxy", answers.goproxy.to_string());
     flag("--ci", answers.ci.to_string());
+    if let Some(ca) = &answers.ca_cert {
+        flag("--ca-cert", ca.source.display().to_string());
+    }
     if let Some(source) = &args.source.templates {
         flag("--templates", source.to_string());
     }
@@ -277,6 +280,7 @@ fn equivalent_command(
     );
     words.push(if answers.k8s { "--k8s" } else { "--no-k8s" }.to_string());
     let switches = [
+        (answers.build_proxy, "--build-proxy"),
         (args.no_git, "--no-git"),
         (args.no_verify, "--no-verify"),
         (args.verify, "--verify"),

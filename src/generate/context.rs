@@ -7,7 +7,7 @@ use tera::Context;
 
 use crate::error::Error;
 use crate::generate::answers::TeamDefaults;
-use crate::generate::answers::{Answers, Ci};
+use crate::generate::answers::{Answers, Ci, BUILD_CA_PATH};
 use crate::host::WslSuggestion;
 
 /// The user id the service runs as: distroless's `nonroot`, used numerically so
@@ -44,6 +44,9 @@ pub fn template_context(answers: &Answers, wsl: WslSuggestion) -> Context {
     context.insert("wsl_processors", &wsl.processors);
     context.insert("wsl_swap_gb", &wsl.swap_gb);
     context.insert("scaffold_version", env!("CARGO_PKG_VERSION"));
+    context.insert("ca_cert", &answers.ca_cert.is_some());
+    context.insert("ca_cert_path", BUILD_CA_PATH);
+    context.insert("build_proxy", &answers.build_proxy);
     context
 }
 

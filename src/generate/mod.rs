@@ -37,6 +37,12 @@ pub fn render_project(
         &templates.set.manifest.defaults,
     )?;
     let mut files = render(&templates.set, &context)?;
+    if let Some(ca) = &answers.ca_cert {
+        files.push(RenderedFile {
+            path: answers::BUILD_CA_PATH.to_string(),
+            contents: ca.pem().as_bytes().to_vec(),
+        });
+    }
     let mut record = AnswersFile::record(
         answers,
         values,

@@ -8,7 +8,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::error::Error;
-use crate::generate::answers::{Answers, GivenAnswers};
+use crate::generate::answers::{Answers, BuildCa, GivenAnswers, RECORDED_BUILD_CA};
 use crate::generate::input_file::read_regular;
 use crate::generate::render::RenderedFile;
 
@@ -56,6 +56,11 @@ pub struct AnswerValues {
     pub ci: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub k8s: Option<bool>,
+    /// A PEM file relative to this answers file; absent: no build CA.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ca_cert: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub build_proxy: Option<bool>,
 }
 
 impl AnswersFile {
@@ -96,6 +101,16 @@ impl AnswersFile {
             goproxy: parse(&values.goproxy, &invalid)?,
             ci: parse(&values.ci, &invalid)?,
             k8s: values.k8s,
+            ca_cert: values
+                .ca_cert
+                .as_deref()
+                .map(|file| {
+                    let base = path.parent().unwrap_or(Path::new("."));
+                    BuildCa::read(&base.join(file)).map(Some)
+                })
+                .transpose()
+                .map_err(|message| invalid(format!("ca_cert: {message}")))?,
+            build_proxy: values.build_proxy,
         })
     }
 
@@ -120,6 +135,12 @@ impl AnswersFile {
                 goproxy: Some(answers.goproxy.to_string()),
                 ci: Some(answers.ci.to_string()),
                 k8s: Some(answers.k8s),
+                // Only when set, so the records of projects without them stay as they were.
+                ca_cert: answers
+                    .ca_cert
+                    .as_ref()
+                    .map(|_| RECORDED_BUILD_CA.to_string()),
+                build_proxy: answers.build_proxy.then_some(true),
             },
             variables: variables.clone(),
             templates_hash: None,
@@ -153,6 +174,13 @@ mod tests {
     use super::*;
     use crate::generate::answers::{Defaults, Fill};
 
+    /// The answers with scaffold's defaults for the rest.
+    fn completed(given: GivenAnswers) -> Answers {
+        given
+            .complete(&mut Fill::Defaults, &Defaults::default())
+            .unwrap()
+    }
+
     #[test]
     fn a_record_reads_back_as_the_same_answers() {
         let answers = GivenAnswers {
@@ -168,13 +196,45 @@ mod tests {
         let path = dir.path().join("answers.toml");
         std::fs::write(&path, &file.contents).unwrap();
         let read = AnswersFile::read(&path).unwrap();
-        let again = read
-            .given_answers(&path)
-            .unwrap()
-            .complete(&mut Fill::Defaults, &Defaults::default())
-            .unwrap();
+        let again = completed(read.given_answers(&path).unwrap());
         assert_eq!(again, answers);
         assert_eq!(read.variables, variables);
+    }
+
+    #[test]
+    fn the_build_ca_is_recorded_as_the_projects_copy_relative_to_the_record() {
+        let fixture = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/certs/test-root-ca.pem"
+        );
+        let answers = GivenAnswers {
+            name: Some("demo".parse().unwrap()),
+            ca_cert: Some(Some(BuildCa::read(Path::new(fixture)).unwrap())),
+            build_proxy: Some(true),
+            ..Default::default()
+        }
+        .complete(&mut Fill::Defaults, &Defaults::default())
+        .unwrap();
+        let record = AnswersFile::record(&answers, &BTreeMap::new(), None, None);
+        assert_eq!(record.answers.ca_cert.as_deref(), Some(RECORDED_BUILD_CA));
+        let project = tempfile::tempdir().unwrap();
+        let path = project.path().join(RECORD_PATH);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, record.to_rendered_file().contents).unwrap();
+        let read = AnswersFile::read(&path).unwrap();
+        let error = read.given_answers(&path).unwrap_err().to_string();
+        assert!(
+            error.contains("ca_cert") && error.contains("build-ca.pem"),
+            "{error}"
+        );
+        std::fs::create_dir_all(project.path().join("certs")).unwrap();
+        std::fs::copy(
+            fixture,
+            project.path().join(crate::generate::answers::BUILD_CA_PATH),
+        )
+        .unwrap();
+        let again = completed(read.given_answers(&path).unwrap());
+        assert_eq!(again, answers);
     }
 
     #[test]

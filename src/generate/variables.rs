@@ -34,6 +34,9 @@ pub const BUILTIN_VARIABLES: &[&str] = &[
     "wsl_processors",
     "wsl_swap_gb",
     "scaffold_version",
+    "ca_cert",
+    "ca_cert_path",
+    "build_proxy",
 ];
 /// One variable as declared in `scaffold-template.toml`.
 #[derive(Debug, Clone, Deserialize)]

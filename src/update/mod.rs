@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 
 use crate::cli::UpdateArgs;
 use crate::error::Error;
-use crate::generate::answers::{complete_variables, Defaults, Fill};
+use crate::generate::answers::{complete_variables, Defaults, Fill, TeamDefaults};
 use crate::generate::record::{AnswersFile, RECORD_PATH};
 use crate::generate::render::RenderedFile;
 use crate::generate::render_project;
@@ -185,7 +185,14 @@ fn render_with_answers(
     templates: &LoadedTemplates,
 ) -> Result<Vec<RenderedFile>, Error> {
     let manifest = &templates.set.manifest;
-    let defaults = Defaults::layered(&manifest.defaults, None)?;
+    // The record names these only when on: a team's default for them is for new
+    // projects, never switched on in a project made without it.
+    let team = TeamDefaults {
+        ca_cert: None,
+        build_proxy: None,
+        ..manifest.defaults.clone()
+    };
+    let defaults = Defaults::layered(&team, None)?;
     let given = args
         .answer_flags
         .given_answers()

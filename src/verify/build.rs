@@ -9,6 +9,7 @@ use std::time::Instant;
 
 use regex::Regex;
 
+use super::build_failure::{diagnose, BuildNetwork};
 use super::preflight::Ready;
 use super::project::Project;
 use crate::engine::stream;
@@ -28,20 +29,57 @@ pub struct Built {
     pub user: String,
 }
 
+/// Docker's predefined proxy build args: usable in every RUN without an ARG line, and
+/// kept out of `docker history`.
+pub const PROXY_BUILD_ARGS: [&str; 6] = [
+    "HTTP_PROXY",
+    "HTTPS_PROXY",
+    "NO_PROXY",
+    "http_proxy",
+    "https_proxy",
+    "no_proxy",
+];
+
 pub fn build(
     ready: &Ready,
     project: &Project,
     verbose: bool,
     reporter: &Reporter,
 ) -> Result<Built, Error> {
-    build_image(
-        ready,
-        &project.image_tag(),
-        None,
-        &project.dir,
-        verbose,
-        reporter,
-    )
+    let set_here = proxy_variables_set();
+    // Only for a project that asks (`--build-proxy`): verify builds as the project's
+    // own commands do, so it never passes where `docker build .` fails.
+    let build_args = if project.build_proxy {
+        set_here.clone()
+    } else {
+        Vec::new()
+    };
+    let network = BuildNetwork {
+        ca_cert: project.ca_cert,
+        proxy_passed: !build_args.is_empty(),
+        proxy_in_env: !set_here.is_empty(),
+    };
+    let target = Target {
+        tag: &project.image_tag(),
+        dockerfile: None,
+        context: &project.dir,
+    };
+    build_target(ready, &target, &build_args, network, verbose, reporter)
+}
+
+/// The proxy variables set (and not empty) where verify runs.
+fn proxy_variables_set() -> Vec<&'static str> {
+    PROXY_BUILD_ARGS
+        .into_iter()
+        .filter(|name| std::env::var_os(name).is_some_and(|value| !value.is_empty()))
+        .collect()
+}
+
+/// What to build: the tag, the Dockerfile (default: CONTEXT/Dockerfile) and the context.
+struct Target<'a> {
+    tag: &'a str,
+    dockerfile: Option<&'a Path>,
+    context: &'a Path,
 }
 
 /// `build --tag TAG [--file DOCKERFILE] CONTEXT`, shown and reported as `build` does;
@@ -54,6 +92,36 @@ pub fn build_image(
     verbose: bool,
     reporter: &Reporter,
 ) -> Result<Built, Error> {
+    let target = Target {
+        tag,
+        dockerfile,
+        context,
+    };
+    build_target(
+        ready,
+        &target,
+        &[],
+        BuildNetwork::default(),
+        verbose,
+        reporter,
+    )
+}
+
+/// The build itself. `build_args` are passed by name only (`--build-arg NAME`): the
+/// engine reads each value from the environment, so no value is on a command line.
+fn build_target(
+    ready: &Ready,
+    target: &Target<'_>,
+    build_args: &[&str],
+    network: BuildNetwork,
+    verbose: bool,
+    reporter: &Reporter,
+) -> Result<Built, Error> {
+    let Target {
+        tag,
+        dockerfile,
+        context,
+    } = *target;
     let tag = tag.to_string();
     let mut args: Vec<&OsStr> = vec!["build".as_ref()];
     args.extend(
@@ -64,6 +132,9 @@ pub fn build_image(
     args.extend([OsStr::new("--tag"), OsStr::new(&tag)]);
     if let Some(dockerfile) = dockerfile {
         args.extend(["--file".as_ref(), dockerfile.as_os_str()]);
+    }
+    for name in build_args {
+        args.extend([OsStr::new("--build-arg"), OsStr::new(name)]);
     }
     args.push(context.as_os_str());
     let description = ready.engine.tool.describe(&args);
@@ -89,6 +160,7 @@ pub fn build_image(
             tag,
             step: steps.failed(),
             tail: tail(&meaningful(&finished.lines), TAIL_LINES),
+            cause: diagnose(&finished.lines, network).map(|cause| cause.describe()),
         });
     }
     let (size_bytes, user) = image_facts(ready, &tag)?;

@@ -589,6 +589,8 @@ mod tests {
             port_source: super::super::project::PortSource::Default,
             needs_buildkit: false,
             compose_file: None,
+            build_proxy: false,
+            ca_cert: false,
         };
         let identity = RunIdentity::new("orders");
         let config = format!(

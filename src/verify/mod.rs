@@ -8,6 +8,7 @@
 //! timeout, interrupt — goes through the guard's removal.
 
 pub mod build;
+pub mod build_failure;
 pub mod cleanup;
 pub mod compose;
 pub mod hardened;

@@ -67,6 +67,10 @@ pub struct Project {
     /// The Dockerfile uses instructions only BuildKit understands (`RUN --mount`, …).
     pub needs_buildkit: bool,
     pub compose_file: Option<PathBuf>,
+    /// The record says builds get the caller's proxy variables (`--build-proxy`).
+    pub build_proxy: bool,
+    /// The record says the build stage trusts certs/build-ca.pem (`--ca-cert`).
+    pub ca_cert: bool,
 }
 
 /// Larger than any real Dockerfile or compose file; a bigger one is refused, not read.
@@ -118,6 +122,11 @@ impl Project {
                 .iter()
                 .map(|name| dir.join(name))
                 .find(|path| path.is_file()),
+            build_proxy: record
+                .as_ref()
+                .and_then(|a| a.answers.build_proxy)
+                .unwrap_or(false),
+            ca_cert: record.as_ref().is_some_and(|a| a.answers.ca_cert.is_some()),
         })
     }
 

@@ -2,6 +2,7 @@
 //! flag, a prompt or the defaults), into a type that cannot hold an invalid value, so
 //! nothing downstream checks again.
 
+mod build_ca;
 mod ci;
 mod go_version;
 mod goproxy;
@@ -11,6 +12,7 @@ mod port;
 mod runtime;
 mod team_defaults;
 
+pub use build_ca::{parse_ca_cert_flag, BuildCa, BUILD_CA_PATH, RECORDED_BUILD_CA};
 pub use ci::Ci;
 pub use go_version::{GoVersion, DEFAULT_GO_VERSION};
 pub use goproxy::{GoProxy, DEFAULT_GOPROXY};
@@ -41,6 +43,8 @@ pub struct Defaults {
     pub goproxy: GoProxy,
     pub ci: Ci,
     pub k8s: bool,
+    pub ca_cert: Option<BuildCa>,
+    pub build_proxy: bool,
 }
 
 impl Default for Defaults {
@@ -54,6 +58,8 @@ impl Default for Defaults {
             goproxy: GoProxy::default(),
             ci: Ci::default(),
             k8s: false,
+            ca_cert: None,
+            build_proxy: false,
         }
     }
 }
@@ -90,6 +96,14 @@ impl Defaults {
         if let Some(k8s) = team.k8s {
             defaults.k8s = k8s;
         }
+        // A path on the machine that runs scaffold (a platform team installs the CA at
+        // the same place everywhere); relative to the current folder.
+        if let Some(path) = &team.ca_cert {
+            defaults.ca_cert = Some(BuildCa::read(std::path::Path::new(path)).map_err(invalid)?);
+        }
+        if let Some(build_proxy) = team.build_proxy {
+            defaults.build_proxy = build_proxy;
+        }
         Ok(defaults)
     }
 }
@@ -107,6 +121,10 @@ pub struct Answers {
     pub ci: Ci,
     /// Kubernetes manifests (kustomize base and overlays) under deploy/k8s.
     pub k8s: bool,
+    /// The company root CA the build stage trusts, copied to certs/build-ca.pem.
+    pub ca_cert: Option<BuildCa>,
+    /// Builds get the caller's HTTP(S)_PROXY/NO_PROXY (compose args, README commands, verify).
+    pub build_proxy: bool,
 }
 
 /// The answers given up front (flags); any may be missing.
@@ -121,6 +139,9 @@ pub struct GivenAnswers {
     pub goproxy: Option<GoProxy>,
     pub ci: Option<Ci>,
     pub k8s: Option<bool>,
+    /// `Some(None)`: no build CA, even where a team default names one (`--no-ca-cert`).
+    pub ca_cert: Option<Option<BuildCa>>,
+    pub build_proxy: Option<bool>,
 }
 
 /// Asks a person for an answer. The terminal implementation lives in `prompt`; tests
@@ -159,6 +180,8 @@ impl GivenAnswers {
             goproxy: self.goproxy.or(other.goproxy),
             ci: self.ci.or(other.ci),
             k8s: self.k8s.or(other.k8s),
+            ca_cert: self.ca_cert.or(other.ca_cert),
+            build_proxy: self.build_proxy.or(other.build_proxy),
         }
     }
 
@@ -190,6 +213,8 @@ impl GivenAnswers {
             goproxy: self.goproxy.unwrap_or(defaults.goproxy.clone()),
             ci: self.ci.unwrap_or(defaults.ci),
             k8s: self.k8s.unwrap_or(defaults.k8s),
+            ca_cert: self.ca_cert.unwrap_or(defaults.ca_cert.clone()),
+            build_proxy: self.build_proxy.unwrap_or(defaults.build_proxy),
         })
     }
 
@@ -238,6 +263,7 @@ impl GivenAnswers {
             "Add Kubernetes manifests (deploy/k8s, kustomize)?",
             defaults.k8s,
         )?;
+        // Machine settings, never asked: a flag, the answers file or the team's default.
         Ok(Answers {
             name,
             module,
@@ -248,6 +274,8 @@ impl GivenAnswers {
             goproxy,
             ci,
             k8s,
+            ca_cert: self.ca_cert.unwrap_or(defaults.ca_cert.clone()),
+            build_proxy: self.build_proxy.unwrap_or(defaults.build_proxy),
         })
     }
 }
@@ -452,6 +480,42 @@ mod tests {
             .unwrap_err()
             .to_string()
             .contains("[defaults]"));
+    }
+
+    #[test]
+    fn a_team_sets_the_build_ca_and_proxy_and_a_flag_turns_the_ca_off() {
+        let ca = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/certs/test-root-ca.pem"
+        );
+        let team = TeamDefaults {
+            ca_cert: Some(ca.into()),
+            build_proxy: Some(true),
+            ..Default::default()
+        };
+        let defaults = Defaults::layered(&team, None).unwrap();
+        let named = |ca_cert| GivenAnswers {
+            name: Some("demo".parse().unwrap()),
+            ca_cert,
+            ..Default::default()
+        };
+        let answers = named(None)
+            .complete(&mut Fill::Defaults, &defaults)
+            .unwrap();
+        assert!(answers.ca_cert.is_some() && answers.build_proxy);
+        let off = named(Some(None))
+            .complete(&mut Fill::Defaults, &defaults)
+            .unwrap();
+        assert_eq!(off.ca_cert, None);
+        let missing = TeamDefaults {
+            ca_cert: Some("/nonexistent/root.pem".into()),
+            ..Default::default()
+        };
+        let error = Defaults::layered(&missing, None).unwrap_err().to_string();
+        assert!(
+            error.contains("[defaults]") && error.contains("/nonexistent/root.pem"),
+            "{error}"
+        );
     }
 
     #[test]

@@ -20,4 +20,7 @@ pub struct TeamDefaults {
     pub go_image: Option<String>,
     pub runtime_image: Option<String>,
     pub redis_image: Option<String>,
+    /// A PEM file with the company's root CA for builds, relative to the current folder.
+    pub ca_cert: Option<String>,
+    pub build_proxy: Option<bool>,
 }

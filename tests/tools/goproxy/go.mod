@@ -1,0 +1,3 @@
+module scaffold.test/goproxy
+
+go 1.21
