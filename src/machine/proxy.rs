@@ -185,7 +185,7 @@ fn proxies(facts: &Facts, findings: &mut Vec<HostFinding>) -> String {
             .proxy_env
             .iter()
             .find(|(name, _)| name.eq_ignore_ascii_case(wanted))
-            .map(|(_, v)| v.as_str())
+            .map(|(_, v)| without_password(v))
     };
     let https = value_of("HTTPS_PROXY")
         .or(value_of("HTTP_PROXY"))
@@ -208,6 +208,21 @@ fn proxies(facts: &Facts, findings: &mut Vec<HostFinding>) -> String {
         )),
     );
     format!("{} set here; no proxy in the docker config", set.join(", "))
+}
+
+/// A proxy URL fit to print: `http://user:secret@proxy:3128` keeps its user and loses
+/// its password (findings end up in CI logs and issue reports).
+fn without_password(url: &str) -> String {
+    let Some(scheme_end) = url.find("://").map(|i| i + 3) else {
+        return url.to_string();
+    };
+    let rest = &url[scheme_end..];
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let Some(at) = rest[..authority_end].rfind('@') else {
+        return url.to_string();
+    };
+    let user = rest[..at].split(':').next().unwrap_or_default();
+    format!("{}{user}:***{}", &url[..scheme_end], &rest[at..])
 }
 
 /// What the Dockerfile does with Go's settings: the ARGs it declares (name → default)
@@ -459,5 +474,18 @@ mod tests {
         );
         facts.dockerfile = None;
         assert!(ids(&facts).is_empty(), "no Dockerfile");
+    }
+
+    #[test]
+    fn a_proxy_password_is_never_printed() {
+        assert_eq!(
+            without_password("http://jo:s3cr@t@proxy.corp:3128/"),
+            "http://jo:***@proxy.corp:3128/"
+        );
+        assert_eq!(
+            without_password("http://proxy.corp:3128"),
+            "http://proxy.corp:3128"
+        );
+        assert_eq!(without_password("proxy.corp:3128"), "proxy.corp:3128");
     }
 }
