@@ -514,25 +514,80 @@ fn verify_without_docker_exe_says_to_install_docker_desktop() {
     let dir = format!(r"{windows_dir}\demo");
     wine.scaffold_new(temp.path(), &["demo", "--dir", &dir])
         .expect(0, "new");
-    let empty = tempfile::tempdir().unwrap();
-    let command = wine.command(temp.path(), ["verify", &dir]);
-    let output = Command::new(wine_program())
-        .args(command.get_args())
-        .envs(command.get_envs().filter_map(|(k, v)| v.map(|v| (k, v))))
-        .current_dir(temp.path())
-        // Neither Wine's Windows PATH nor the host's may offer a docker to start.
-        .env("PATH", empty.path())
-        .env("WINEPATH", r"C:\windows\system32")
-        .env_remove("DOCKER_HOST")
-        .output()
-        .unwrap();
-    let run = Run::of(output).expect(3, "verify with no docker.exe");
+    let run =
+        without_docker(wine, temp.path(), &["verify", &dir]).expect(3, "verify with no docker.exe");
     assert!(
         run.says("neither docker nor podman is on PATH"),
         "{}",
         run.stderr
     );
     assert!(run.says("install Docker Desktop"), "{}", run.stderr);
+}
+
+/// `doctor --host` is the self-check a Windows user runs first. As a Windows program
+/// with no docker.exe anywhere it still reports all seven checks, names the missing
+/// engine as an error (exit 1 under the default `--fail-on warning`), and says "not
+/// applicable" for the clock it cannot read instead of staying silent.
+#[test]
+fn doctor_host_runs_every_check_as_a_windows_program() {
+    let Some(wine) = wine() else { return };
+    let (temp, windows_dir) = wine.drive_c();
+    let dir = format!(r"{windows_dir}\demo");
+    wine.scaffold_new(temp.path(), &["demo", "--dir", &dir])
+        .expect(0, "new");
+    let run = without_docker(
+        wine,
+        temp.path(),
+        &["doctor", "--host", &dir, "--format", "json"],
+    )
+    .expect(1, "doctor --host with no docker.exe");
+    let report: serde_json::Value = serde_json::from_str(&run.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}\n{}", run.stdout, run.stderr));
+    let checks: Vec<&str> = report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|check| check["check"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        checks,
+        [
+            "engine",
+            "wsl",
+            "credentials",
+            "proxy",
+            "clock",
+            "ports",
+            "git"
+        ],
+        "{report:#}"
+    );
+    let rules: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|finding| finding["rule"].as_str().unwrap())
+        .collect();
+    assert!(rules.contains(&"SH101"), "{report:#}");
+    let clock = &report["checks"][4];
+    assert_eq!(clock["status"], "not-applicable", "{report:#}");
+}
+
+/// `scaffold.exe ARGS…` where neither Wine's Windows PATH nor the host's offers a
+/// docker to start.
+fn without_docker(wine: &Wine, cwd: &Path, args: &[&str]) -> Run {
+    let empty = tempfile::tempdir().unwrap();
+    let command = wine.command(cwd, args);
+    let output = Command::new(wine_program())
+        .args(command.get_args())
+        .envs(command.get_envs().filter_map(|(k, v)| v.map(|v| (k, v))))
+        .current_dir(cwd)
+        .env("PATH", empty.path())
+        .env("WINEPATH", r"C:\windows\system32")
+        .env_remove("DOCKER_HOST")
+        .output()
+        .unwrap();
+    Run::of(output)
 }
 
 /// Wine's full path, so the child's PATH can hold nothing.

@@ -44,15 +44,9 @@ pub static GO_SETTING_NEEDS_BUILD_ARG: HostRule = HostRule {
     fix: "Build with `--build-arg NAME=VALUE` (compose: `build.args`), or change the ARG's default.",
 };
 
-/// The shell's proxy variables, upper and lower case (curl and Go read both).
-pub const PROXY_VARIABLES: [&str; 6] = [
-    "HTTP_PROXY",
-    "HTTPS_PROXY",
-    "NO_PROXY",
-    "http_proxy",
-    "https_proxy",
-    "no_proxy",
-];
+/// The shell's proxy variables, upper and lower case (curl and Go read both): the
+/// same names Docker predefines as build args.
+pub use crate::verify::build::PROXY_BUILD_ARGS as PROXY_VARIABLES;
 
 /// Go's settings that decide where modules come from, with Go's defaults.
 pub const GO_SETTINGS: [(&str, &str); 3] = [
