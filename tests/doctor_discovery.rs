@@ -11,7 +11,9 @@ use std::fs;
 use std::path::Path;
 
 use scaffold::doctor::host::Host;
-use scaffold::doctor::project::{ContextOrigin, Project, SkipReason};
+#[cfg(unix)]
+use scaffold::doctor::project::SkipReason;
+use scaffold::doctor::project::{ContextOrigin, Project};
 use serde_json::Value;
 use support::{copy_dir, doctor};
 use tempfile::TempDir;

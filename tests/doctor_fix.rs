@@ -331,6 +331,7 @@ fn fix_with_file_size_limit(dir: &Path, limit_kib: u64) -> std::process::Output 
 }
 
 /// A shell script of about `kib` KiB with CRLF line endings.
+#[cfg(unix)]
 fn large_crlf_script(kib: usize) -> Vec<u8> {
     let mut text = b"#!/bin/sh\r\n".to_vec();
     while text.len() < kib * 1024 {

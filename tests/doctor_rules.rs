@@ -397,6 +397,8 @@ fn deliberate_local_listeners_and_unbuilt_code_are_not_flagged() {
         "listen-localhost-admin-beside-exposed-port",
         // Overridden by a variable doctor does not follow: unknown, so silent.
         "listen-default-reassigned-from-env",
+        // ...in another file of the package, one that names no listener or host.
+        "listen-default-reassigned-in-sibling-file",
     ] {
         let found = findings(shape);
         assert_eq!(places(&found, "SD706"), Vec::<String>::new(), "{shape}");

@@ -5,7 +5,7 @@
 mod support;
 
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -432,7 +432,8 @@ fn export_never_suggests_flags_it_lacks() {
         );
 }
 
-fn repository_with_folder_symlink() -> (TempDir, PathBuf) {
+#[cfg(unix)]
+fn repository_with_folder_symlink() -> (TempDir, std::path::PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let repository = git2::Repository::init(dir.path()).unwrap();
     fs::create_dir_all(dir.path().join("shared")).unwrap();

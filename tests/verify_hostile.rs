@@ -6,6 +6,7 @@
 
 mod support;
 
+#[cfg(unix)]
 use std::io::Read;
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};

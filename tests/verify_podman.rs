@@ -6,6 +6,9 @@
 //! what verify did differently than with docker (`engine_notes`).
 //!
 //! Without podman these tests say why they skip; with SCAFFOLD_E2E=1 they fail.
+//! Unix only: podman's engine runs on Linux here (on Windows and macOS it lives in a
+//! `podman machine` VM this machine cannot start).
+#![cfg(unix)]
 
 mod support;
 

@@ -12,13 +12,20 @@ pub struct GoSource {
     pub embeds: Vec<(usize, Vec<String>)>,
     /// The `package` clause's name (`main` for a command).
     pub package: Option<String>,
-    /// Where it listens, for the listen-on-loopback rule.
+    /// Where it listens, for the listen-on-loopback rule; read only from a file that
+    /// may say (see `may_listen`), and filled in for the rest of its package later.
     pub listen: super::golisten::ListenFacts,
+    pub listen_read: bool,
 }
 
 pub fn parse(text: &str) -> GoSource {
     let mut source = GoSource {
-        listen: super::golisten::facts(text),
+        listen: if may_listen(text) {
+            super::golisten::facts(text)
+        } else {
+            super::golisten::ListenFacts::default()
+        },
+        listen_read: may_listen(text),
         ..GoSource::default()
     };
     let mut in_comment = false;
@@ -75,6 +82,23 @@ pub fn parse(text: &str) -> GoSource {
         }
     }
     source
+}
+
+/// Whether a file can name a listen address or a loopback host: reading the
+/// listen facts of every line costs more than the rest of doctor on a large
+/// project, and most files hold neither.
+pub fn may_listen(text: &str) -> bool {
+    [
+        "Listen",
+        "Addr",
+        ".Run(",
+        ".Start(",
+        "127.",
+        "localhost",
+        "::1",
+    ]
+    .iter()
+    .any(|marker| text.contains(marker))
 }
 
 /// The line without `//` and `/* … */` comments (strings are rare enough in the

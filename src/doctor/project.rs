@@ -31,6 +31,7 @@ use crate::doctor::file_kind::{
 };
 pub use crate::doctor::file_kind::{is_compose_name, is_dockerfile_name, lf_kind, LfKind};
 use crate::doctor::gitattributes::Gitattributes;
+use crate::doctor::golisten;
 use crate::doctor::gomod::{self, GoMod};
 use crate::doctor::gosource::{self, GoSource};
 use crate::doctor::host::Host;
@@ -192,6 +193,7 @@ impl Project {
             loader.tracked_but_ignored(&git.tracked);
         }
         loader.read_pending();
+        loader.read_listen_facts_of_listening_packages();
         loader.finish(host, git)
     }
 
@@ -539,6 +541,27 @@ impl Loader {
         pending.sort_unstable_by(|a, b| a.0.cmp(&b.0));
         for found in read_all(&pending) {
             self.take(found);
+        }
+    }
+
+    /// The listen facts of every Go file in a folder where one file may listen (a
+    /// constant or a reassignment in a sibling decides what its address is); the
+    /// others were not read for them.
+    fn read_listen_facts_of_listening_packages(&mut self) {
+        let listening: HashSet<String> = self
+            .go_files
+            .iter()
+            .filter(|file| file.source.listen_read)
+            .map(|file| parent(&file.path).to_string())
+            .collect();
+        for file in &mut self.go_files {
+            if file.source.listen_read || !listening.contains(parent(&file.path)) {
+                continue;
+            }
+            if let Ok(bytes) = read_small(&self.root.join(&file.path)) {
+                file.source.listen = golisten::facts(&String::from_utf8_lossy(&bytes));
+                file.source.listen_read = true;
+            }
         }
     }
 

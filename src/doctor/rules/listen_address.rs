@@ -168,7 +168,7 @@ fn published_ports(text: &str) -> Vec<u16> {
             let line = line.trim();
             let bare = line.strip_prefix("- ").unwrap_or(line);
             if let Some(target) = bare.strip_prefix("target:") {
-                return target.trim().trim_matches(['"', '\'']).parse().ok();
+                return target.trim().trim_matches(['"', '\'']).parse::<u16>().ok();
             }
             let entry = line.strip_prefix("- ")?.trim().trim_matches(['"', '\'']);
             let spec = without_variables(entry.split('/').next()?);
@@ -179,7 +179,7 @@ fn published_ports(text: &str) -> Vec<u16> {
             {
                 return None;
             }
-            spec.rsplit(':').next()?.parse().ok()
+            spec.rsplit(':').next()?.parse::<u16>().ok()
         })
         .collect()
 }
