@@ -87,3 +87,30 @@ fn a_service_on_another_port_is_named_with_the_port_verify_publishes() {
     assert!(stderr.contains("pass --port 9090"), "{stderr}");
     assert_nothing_left(name);
 }
+
+/// The same trap under `verify --compose`: the app service's container is looked into
+/// as well, and compose's own clean-up leaves nothing.
+#[test]
+fn a_compose_service_bound_to_loopback_is_named_with_the_fix() {
+    if !require_docker() {
+        return;
+    }
+    let name = &unique("vl-compose");
+    let (_tmp, dir) = project_in_temp(name, &["--no-redis"]);
+    listen_on(&dir, name, "Addr: \"127.0.0.1:\" + port");
+    let out = scaffold()
+        .arg("verify")
+        .arg(&dir)
+        .args(["--compose", "--timeout", "3", "--rm-image"])
+        .timeout(Duration::from_secs(900))
+        .assert()
+        .code(1);
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+    assert!(stderr.contains("did not answer 200 within 3 s"), "{stderr}");
+    assert!(
+        stderr.contains("the service listens on 127.0.0.1 inside the container"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("listen on 0.0.0.0 (`:8080`)"), "{stderr}");
+    assert_nothing_left(name);
+}

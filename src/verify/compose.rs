@@ -18,6 +18,7 @@ use regex::Regex;
 
 use super::build::{tail, TAIL_LINES};
 use super::cleanup::{Cleanup, ComposeRun, Existing};
+use super::listening;
 use super::preflight::{Builder, Ready};
 use super::probe::{Response, Target};
 use super::project::Project;
@@ -214,15 +215,28 @@ pub fn up_and_wait(
             problem: format!("started, but {container} stopped before {path} answered"),
             logs: compose_logs(&tool, &leading),
         }),
-        Waited::TimedOut { last } => Err(Error::ComposeFailed {
-            command: description,
-            problem: format!(
-                "started, but {} did not answer 200 within {} s (last: {last})",
-                target.url(path),
-                timeout.as_secs()
-            ),
-            logs: compose_logs(&tool, &leading),
-        }),
+        Waited::TimedOut { last } => {
+            let logs = compose_logs(&tool, &leading);
+            // An engine that cannot be asked must not hide the timeout itself.
+            let inside = listening::look_inside(
+                &ready.engine,
+                &container,
+                project.container_port,
+                &logs,
+                super::run::engine_on_this_linux(ready),
+            )
+            .unwrap_or(None);
+            Err(Error::ComposeFailed {
+                command: description,
+                problem: format!(
+                    "started, but {} did not answer 200 within {} s (last: {last}){}",
+                    target.url(path),
+                    timeout.as_secs(),
+                    inside.map(|why| format!("; {why}")).unwrap_or_default()
+                ),
+                logs,
+            })
+        }
     }
 }
 

@@ -126,7 +126,7 @@ fn not_healthy_hint(last: &str, path: &str) -> String {
 }
 
 /// Whether the engine's process ids are this machine's: a local daemon on Linux.
-fn engine_on_this_linux(ready: &Ready) -> bool {
+pub(super) fn engine_on_this_linux(ready: &Ready) -> bool {
     cfg!(target_os = "linux") && ready.endpoint.ports == engine::endpoint::PortHost::Local
 }
 
