@@ -134,7 +134,8 @@ fn host_checks(args: &DoctorArgs, dir: &Path, reporter: &Reporter) -> Result<Exi
     let facts = machine::gather(dir, Arc::new(runner))?;
     let reports = machine::check(&facts);
     let color = args.format == output::Format::Text && colours_wanted();
-    let shown = facts.dir.display().to_string();
+    // The folder as the user typed it: the canonical one carries `\\?\` on Windows.
+    let shown = dir.display().to_string();
     reporter.output(machine::output::render(
         args.format,
         &shown,
