@@ -1161,15 +1161,20 @@ fn read_small(path: &Path) -> Result<Vec<u8>, SkipReason> {
             bytes: metadata.len(),
         });
     }
-    let mut bytes = Vec::with_capacity(metadata.len() as usize + 1);
-    file.take(MAX_READ + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| SkipReason::from_io(&e))?;
-    if bytes.len() as u64 > MAX_READ {
-        return Err(SkipReason::TooLarge {
-            bytes: bytes.len() as u64,
-        });
+    // The size stat gave, in one read: no second read to find the end (a file that
+    // grows meanwhile is read as it was when stat looked).
+    let mut bytes = vec![0; metadata.len() as usize];
+    let mut file = file;
+    let mut filled = 0;
+    while filled < bytes.len() {
+        match file.read(&mut bytes[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(SkipReason::from_io(&e)),
+        }
     }
+    bytes.truncate(filled);
     Ok(bytes)
 }
 
