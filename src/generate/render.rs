@@ -61,7 +61,7 @@ fn render_within(
 }
 
 fn render_now(set: &TemplateSet, context: &Context) -> Result<Vec<RenderedFile>, Error> {
-    let (mut tera, moved_text) = compile(set)?;
+    let (mut tera, moved_text) = compile(set, context)?;
     let mut context = context.clone();
     for (k, text) in moved_text.iter().enumerate() {
         context.insert(format!("{TEXT_VARIABLE_PREFIX}{k}"), text);
@@ -93,7 +93,10 @@ fn render_now(set: &TemplateSet, context: &Context) -> Result<Vec<RenderedFile>,
 /// can refer to each other by path, and to the built-in ones as `builtin/PATH`.
 /// Built-in templates have their literal text moved out first (`templates::text`); the
 /// moved text is returned, to be put in the context.
-fn compile(set: &TemplateSet) -> Result<(Tera, Vec<String>), Error> {
+/// Templates whose condition is off (Kubernetes manifests without `--k8s`, the GitLab
+/// file without `--ci gitlab`) are left out unless another template names them:
+/// parsing is most of what `new` costs.
+fn compile(set: &TemplateSet, context: &Context) -> Result<(Tera, Vec<String>), Error> {
     let mut tera = Tera::default();
     tera.autoescape_on(vec![]);
     template_functions::install(&mut tera);
@@ -103,7 +106,12 @@ fn compile(set: &TemplateSet) -> Result<(Tera, Vec<String>), Error> {
         .bases
         .iter()
         .map(|base| (format!("{BUILTIN_PREFIX}{}", base.path), base));
-    let files = set.files.iter().map(|file| (file.path.clone(), file));
+    let wanted = wanted_templates(set, context)?;
+    let files = set
+        .files
+        .iter()
+        .filter(|file| wanted.contains(file.path.as_str()))
+        .map(|file| (file.path.clone(), file));
     for (name, file) in bases.chain(files).filter(|(_, f)| f.is_template()) {
         let text = utf8(file)?;
         let source = match file.origin {
@@ -115,6 +123,36 @@ fn compile(set: &TemplateSet) -> Result<(Tera, Vec<String>), Error> {
     tera.add_raw_templates(sources)
         .map_err(|error| Error::TemplateSet(error_chain(&error)))?;
     Ok((tera, moved_text))
+}
+
+/// The paths of the files to compile: those whose condition holds, and any other a
+/// template mentions by path (an `{% include %}` of a file that is itself off).
+fn wanted_templates<'a>(
+    set: &'a TemplateSet,
+    context: &Context,
+) -> Result<std::collections::HashSet<&'a str>, Error> {
+    let mut wanted = std::collections::HashSet::new();
+    let mut off = Vec::new();
+    for file in &set.files {
+        if condition_holds(set, &file.path, context)? {
+            wanted.insert(file.path.as_str());
+        } else {
+            off.push(file.path.as_str());
+        }
+    }
+    let mentioned = |path: &str| {
+        set.files
+            .iter()
+            .chain(&set.bases)
+            .filter(|file| file.is_template())
+            .any(|file| std::str::from_utf8(&file.contents).is_ok_and(|text| text.contains(path)))
+    };
+    for path in off {
+        if mentioned(path) {
+            wanted.insert(path);
+        }
+    }
+    Ok(wanted)
 }
 
 fn utf8(file: &crate::generate::templates::set::TemplateFile) -> Result<&str, Error> {
@@ -275,6 +313,27 @@ mod tests {
         let files = render(&templates, &context()).unwrap();
         assert_eq!(files.len(), 1);
         assert_eq!(files[0].path, "main.go");
+    }
+
+    /// A file that is off is not compiled (so a plain `new` skips parsing the
+    /// Kubernetes manifests), yet a template that includes it still finds it.
+    #[test]
+    fn a_file_that_is_off_is_compiled_only_when_another_includes_it() {
+        let mut templates = set(&[
+            ("off.txt.tera", "{{ nope }}"),
+            ("part.tera", "from the part"),
+            ("main.txt.tera", "{% include \"part.tera\" %}"),
+        ]);
+        for off in ["off.txt.tera", "part.tera"] {
+            templates.manifest.when.insert(off.into(), "redis".into());
+        }
+        let files = render(&templates, &context()).unwrap();
+        let paths: Vec<_> = files.iter().map(|file| file.path.as_str()).collect();
+        assert_eq!(paths, ["main.txt"]);
+        assert_eq!(files[0].contents, b"from the part");
+        let wanted = wanted_templates(&templates, &context()).unwrap();
+        assert!(!wanted.contains("off.txt.tera"));
+        assert!(wanted.contains("part.tera"));
     }
 
     #[test]
