@@ -43,14 +43,45 @@ pub use project::Project;
 
 /// Every rule's findings, ordered by file (project-wide ones first), line and rule.
 pub fn check(project: &Project) -> Vec<Finding> {
-    let mut findings: Vec<Finding> = rules::ALL
-        .iter()
-        .flat_map(|rule| (rule.check)(project))
-        .collect();
+    let mut findings = run_rules(project);
     // A repair that cannot be proven safe here is advice, never a "fixable" finding.
     safe_fix::vet(project, &mut findings);
     findings.sort_by(|a, b| (&a.location, a.rule.id).cmp(&(&b.location, b.rule.id)));
     findings
+}
+
+/// Every rule's findings, the rules shared out over the cores (each thread takes the
+/// next rule not yet taken): a few rules cost most of a large project's check. The
+/// order is restored by rule before anything else sees it.
+fn run_rules(project: &Project) -> Vec<Finding> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(rules::ALL.len());
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let take_rules = || {
+        let mut done = Vec::new();
+        loop {
+            let index = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let Some(rule) = rules::ALL.get(index) else {
+                return done;
+            };
+            done.push((index, (rule.check)(project)));
+        }
+    };
+    let mut by_rule: Vec<(usize, Vec<Finding>)> = std::thread::scope(|scope| {
+        let helpers: Vec<_> = (1..threads).map(|_| scope.spawn(take_rules)).collect();
+        let mut all = take_rules();
+        for helper in helpers {
+            all.extend(
+                helper
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+            );
+        }
+        all
+    });
+    by_rule.sort_by_key(|(index, _)| *index);
+    by_rule.into_iter().flat_map(|(_, found)| found).collect()
 }
 
 /// Whether any finding is at or above the threshold (`--fail-on`).
