@@ -19,13 +19,14 @@ pub struct GoSource {
 }
 
 pub fn parse(text: &str) -> GoSource {
+    let listen_read = may_listen(text);
     let mut source = GoSource {
-        listen: if may_listen(text) {
+        listen: if listen_read {
             super::golisten::facts(text)
         } else {
             super::golisten::ListenFacts::default()
         },
-        listen_read: may_listen(text),
+        listen_read,
         ..GoSource::default()
     };
     let mut in_comment = false;

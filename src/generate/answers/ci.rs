@@ -1,8 +1,5 @@
 //! The CI service whose workflow file the project gets, if any.
 
-use std::fmt;
-use std::str::FromStr;
-
 use clap::ValueEnum;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
@@ -37,21 +34,7 @@ impl Ci {
     }
 }
 
-/// The same names as the flag, for answer files and team defaults.
-impl FromStr for Ci {
-    type Err = String;
-
-    fn from_str(text: &str) -> Result<Self, Self::Err> {
-        <Ci as ValueEnum>::from_str(text, true)
-            .map_err(|_| format!("ci `{text}` is not github, gitlab or none"))
-    }
-}
-
-impl fmt::Display for Ci {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+named_choice!(Ci, "ci", "github, gitlab or none");
 
 #[cfg(test)]
 mod tests {

@@ -2,6 +2,28 @@
 //! flag, a prompt or the defaults), into a type that cannot hold an invalid value, so
 //! nothing downstream checks again.
 
+/// `FromStr` by the flag's own names (through clap's `ValueEnum`, any case) and
+/// `Display` as `as_str`: how a choice is read from and written to answer files and
+/// team defaults. `$what` and `$names` make the error: "ci `x` is not github, …".
+macro_rules! named_choice {
+    ($choice:ty, $what:literal, $names:literal) => {
+        impl std::str::FromStr for $choice {
+            type Err = String;
+
+            fn from_str(text: &str) -> Result<Self, Self::Err> {
+                <$choice as clap::ValueEnum>::from_str(text, true)
+                    .map_err(|_| format!(concat!($what, " `{}` is not ", $names), text))
+            }
+        }
+
+        impl std::fmt::Display for $choice {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
 mod build_ca;
 mod ci;
 mod go_version;

@@ -1,8 +1,5 @@
 //! The image the service runs on: the final stage of the Dockerfile.
 
-use std::fmt;
-use std::str::FromStr;
-
 use clap::ValueEnum;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
@@ -46,21 +43,7 @@ impl Runtime {
     }
 }
 
-/// The same names as the flag, for answer files and team defaults.
-impl FromStr for Runtime {
-    type Err = String;
-
-    fn from_str(text: &str) -> Result<Self, Self::Err> {
-        <Runtime as ValueEnum>::from_str(text, true)
-            .map_err(|_| format!("runtime `{text}` is not distroless, alpine or scratch"))
-    }
-}
-
-impl fmt::Display for Runtime {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+named_choice!(Runtime, "runtime", "distroless, alpine or scratch");
 
 #[cfg(test)]
 mod tests {
